@@ -1,0 +1,34 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+STAMP := $(VENV)/.installed
+
+.PHONY: run test venv lint validate clean-data
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+
+# Collect the demo window from the embedded simulator, then serve the Dagster UI (NO_UI=1: stop after the pipeline).
+run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/linelogic demo
+	@if [ -z "$(NO_UI)" ]; then $(BIN)/dagster dev -m linelogic_assets.definitions; fi
+
+test: $(STAMP)
+	$(BIN)/ruff check linelogic_assets linelogic_assets_tests bench
+	$(BIN)/dagster definitions validate -m linelogic_assets.definitions
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .

@@ -1,0 +1,1 @@
+"""Bronze: immutable raw responses with manifests, checkpoints and contracts."""

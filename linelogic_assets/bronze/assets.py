@@ -1,0 +1,317 @@
+"""Bronze assets: raw provider responses per sport × slate date, appended run by run."""
+
+
+import json
+from datetime import datetime, timedelta
+
+import dagster as dg
+
+from linelogic_assets.bronze.checkpoints import Checkpoint, params_fingerprint
+from linelogic_assets.bronze.planning import naive_calls, plan_calls, window_targets
+from linelogic_assets.bronze.session import BronzeSession, bronze_check_specs
+from linelogic_assets.bronze.store import HeldResponse
+from linelogic_assets.partitions import sport_date_partitions
+from linelogic_assets.providers.errors import BudgetExceededError, ProviderError
+from linelogic_assets.providers.http import ApiResponse
+from linelogic_assets.resources import BallDontLieResource, LakeResource, OddsApiResource
+from linelogic_assets.timeutil import parse_ts
+
+GROUP = "bronze"
+SCORES_DAYS_FROM = 3  # the /scores endpoint looks back at most 3 days
+_common = dict(group_name=GROUP, partitions_def=sport_date_partitions, kinds={"json"})
+
+
+def _odds_request(lake: LakeResource, sport: str) -> dict:
+    cfg = lake.config
+    s = cfg.sports[sport]
+    return {
+        "markets": s.markets,
+        "bookmakers": s.bookmakers or None,
+        "regions": None if s.bookmakers else cfg.regions,
+        "odds_format": cfg.odds_format,
+        "date_format": cfg.date_format,
+    }
+
+
+def _fetch_historical(
+    session: BronzeSession, endpoint: str, at: datetime, call, params_for_key: dict[str, str]
+) -> dict | None:
+    """A historical call through the checkpoints: reuse a held snapshot covering `at`, else pay once."""
+    checkpoints = session.lake.checkpoints(session.provider, session.sport)
+    fingerprint = params_fingerprint(endpoint, params_for_key)
+    request_key = f"{endpoint}:{fingerprint}@{at.isoformat()}"
+    writer = session.writer(endpoint)
+    held = checkpoints.find(endpoint, fingerprint, at)
+    if held is not None:
+        target = session.lake.root / held.raw_ref
+        entry = {"raw_ref": held.raw_ref, "sha256": held.sha256, "bytes": held.bytes,
+                 "snapshot_timestamp": held.timestamp.isoformat()}
+        writer.add_reference(HeldResponse(target.parent, entry), request_key=request_key, reason="checkpoint")
+        return json.loads(target.read_bytes())
+    try:
+        response: ApiResponse = call(at)
+    except ProviderError as err:
+        session.record_failure(endpoint, err, request_key)
+        if isinstance(err, BudgetExceededError):
+            raise
+        return None
+    body = response.json()
+    snapshot = parse_ts(body["timestamp"]) if isinstance(body, dict) and body.get("timestamp") else None
+    entry = writer.add_response(response, snapshot_timestamp=snapshot, requested_at=at, request_key=request_key)
+    if snapshot is not None:
+        nxt = body.get("next_timestamp")
+        checkpoints.save(
+            endpoint,
+            fingerprint,
+            Checkpoint(snapshot, parse_ts(nxt) if nxt else None, entry["raw_ref"], entry["sha256"], entry["bytes"]),
+        )
+    return body
+
+
+def _held_events(session: BronzeSession) -> list[dict]:
+    """The slate's events from the latest oddsapi_events run of this partition."""
+    store = session.store
+    events: dict[str, dict] = {}
+    start, end = session.league.slate_bounds_utc(session.day)
+    for endpoint in ("historical_events", "events"):
+        latest = store.latest("oddsapi", session.sport, session.day, endpoint)
+        if latest is None:
+            continue
+        for held in store.responses(*latest):
+            if not held.entry.get("valid_json", True):
+                continue
+            body = json.loads(held.read_bytes())
+            rows = body.get("data", []) if isinstance(body, dict) else body
+            for ev in rows:
+                commence = parse_ts(ev["commence_time"])
+                if start <= commence < end:
+                    events.setdefault(ev["id"], {**ev, "commence_dt": commence})
+    return sorted(events.values(), key=lambda e: (e["commence_dt"], e["id"]))
+
+
+@dg.asset(**_common, check_specs=bronze_check_specs("oddsapi_events"), pool="oddsapi",
+          description="The Odds API events of the slate: current /events (free) while the slate is ahead, "
+          "historical /events at the slate's start once it has begun.")
+def oddsapi_events(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi: OddsApiResource) -> dg.MaterializeResult:
+    s = BronzeSession(context, lake, "oddsapi", oddsapi.source, "events")
+    cfg = lake.config
+    start, end = s.league.slate_bounds_utc(s.day)
+    now = oddsapi.now()
+    client = oddsapi.client(lake.ledger())
+    try:
+        if now >= start:
+            at = start - timedelta(minutes=1)
+            _fetch_historical(
+                s, "historical_events", at,
+                lambda t: client.historical_events(s.sport, t, date_format=cfg.date_format, commence_from=start, commence_to=end),
+                {"sport": s.sport, "commenceTimeFrom": start.isoformat(), "commenceTimeTo": end.isoformat()},
+            )
+        if now < end:
+            try:
+                r = client.events(s.sport, date_format=cfg.date_format, commence_from=max(start, now), commence_to=end)
+                s.writer("events").add_response(r, snapshot_timestamp=now, requested_at=now)
+            except ProviderError as err:
+                s.record_failure("events", err)
+    except BudgetExceededError as err:
+        raise s.abort(err) from None
+    finally:
+        client.close()
+    return s.finish()
+
+
+@dg.asset(**_common, deps=[oddsapi_events], check_specs=bronze_check_specs("oddsapi_odds", odds=True), pool="oddsapi",
+          description="Odds snapshots of the slate: historical /odds at the planned window times (shared "
+          "across games, never paid twice), plus a current /odds snapshot while games are ahead.")
+def oddsapi_odds(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi: OddsApiResource) -> dg.MaterializeResult:
+    s = BronzeSession(context, lake, "oddsapi", oddsapi.source, "historical_odds")
+    cfg = lake.config
+    req = _odds_request(lake, s.sport)
+    events = _held_events(s)
+    now = oddsapi.now()
+    windows = cfg.snapshot_schedule.windows
+    targets = [t for ev in events for t in window_targets(ev["id"], ev["commence_dt"], windows)]
+    due = [t for t in targets if t.at <= now]
+    calls = plan_calls(due, timedelta(minutes=cfg.snapshot_schedule.share_tolerance_minutes))
+    s.log(f"{len(events)} games, {len(due)}/{len(targets)} window targets past, {len(calls)} historical calls planned")
+    if not events:
+        s.skip("no events held for this slate (materialize oddsapi_events first, or no games)")
+    client = oddsapi.client(lake.ledger())
+    key_params = {k: ",".join(v) if isinstance(v, list) else str(v) for k, v in req.items() if v is not None}
+    try:
+        for call in calls:
+            _fetch_historical(
+                s, "historical_odds", call.at,
+                lambda t: client.historical_odds(s.sport, t, **req),
+                {"sport": s.sport, **key_params},
+            )
+        if any(ev["commence_dt"] > now for ev in events):
+            start, end = s.league.slate_bounds_utc(s.day)
+            try:
+                r = client.odds(s.sport, commence_from=start, commence_to=end, **req)
+                s.writer("odds").add_response(r, snapshot_timestamp=now, requested_at=now)
+            except BudgetExceededError:
+                raise
+            except ProviderError as err:
+                s.record_failure("odds", err)
+    except BudgetExceededError as err:
+        raise s.abort(err) from None
+    finally:
+        client.close()
+    return s.finish(
+        odds=True,
+        extra_metadata={
+            "games": len(events),
+            "window_targets_due": len(due),
+            "historical_calls_planned": len(calls),
+            "naive_event_odds_calls": naive_calls(len(events), len(windows)),
+        },
+    )
+
+
+@dg.asset(**_common, check_specs=bronze_check_specs("oddsapi_scores"), pool="oddsapi",
+          description="The Odds API /scores?daysFrom=3 for a slate within its 3-day look-back.")
+def oddsapi_scores(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi: OddsApiResource) -> dg.MaterializeResult:
+    s = BronzeSession(context, lake, "oddsapi", oddsapi.source, "scores")
+    start, end = s.league.slate_bounds_utc(s.day)
+    now = oddsapi.now()
+    if now < start:
+        s.skip("slate has not started")
+    elif now - start > timedelta(days=SCORES_DAYS_FROM):
+        s.skip(f"slate is more than {SCORES_DAYS_FROM} days back: /scores cannot reach it (results come from BALLDONTLIE)")
+    else:
+        client = oddsapi.client(lake.ledger())
+        try:
+            r = client.scores(s.sport, days_from=SCORES_DAYS_FROM, date_format=lake.config.date_format)
+            s.writer("scores").add_response(r, snapshot_timestamp=now, requested_at=now)
+        except BudgetExceededError as err:
+            raise s.abort(err) from None
+        except ProviderError as err:
+            s.record_failure("scores", err)
+        finally:
+            client.close()
+    return s.finish()
+
+
+# -- BALLDONTLIE ---------------------------------------------------------------------------------
+
+def _bdl_session(context, lake: LakeResource, bdl: BallDontLieResource, endpoint: str) -> BronzeSession | None:
+    s = BronzeSession(context, lake, "balldontlie", bdl.source, endpoint)
+    if not s.league.has_balldontlie:
+        s.skip(f"BALLDONTLIE has no {s.league.title} API")
+        return s
+    if s.sport not in lake.config.enabled_sports:
+        s.skip(f"{s.sport} is disabled in config")
+    return s
+
+
+def _collect_pages(s: BronzeSession, endpoint: str, pages, snapshot: datetime) -> list[dict]:
+    rows: list[dict] = []
+    try:
+        for r in pages:
+            s.writer(endpoint).add_response(r, snapshot_timestamp=snapshot)
+            rows += r.json().get("data", [])
+    except ProviderError as err:
+        s.record_failure(endpoint, err)
+    return rows
+
+
+def _held_games(s: BronzeSession) -> list[dict]:
+    latest = s.store.latest("balldontlie", s.sport, s.day, "games")
+    if latest is None:
+        return []
+    return [g for h in s.store.responses(*latest) if h.entry.get("valid_json", True)
+            for g in json.loads(h.read_bytes()).get("data", [])]
+
+
+def _team_ids(game: dict) -> list[int]:
+    ids = []
+    for side in ("home_team", "visitor_team", "away_team"):
+        team = game.get(side)
+        if isinstance(team, dict) and "id" in team:
+            ids.append(team["id"])
+    return ids
+
+
+def _bdl_asset(name: str, endpoint: str, description: str, deps=()):
+    def decorator(fetch):
+        @dg.asset(name=name, **_common, deps=list(deps), check_specs=bronze_check_specs(name), pool="balldontlie",
+                  description=description)
+        def _asset(context: dg.AssetExecutionContext, lake: LakeResource, balldontlie: BallDontLieResource) -> dg.MaterializeResult:
+            s = _bdl_session(context, lake, balldontlie, endpoint)
+            if not s.skipped:
+                client = balldontlie.client()
+                try:
+                    fetch(s, client, balldontlie.now())
+                finally:
+                    client.close()
+            return s.finish()
+
+        return _asset
+
+    return decorator
+
+
+@_bdl_asset("balldontlie_teams", "teams", "BALLDONTLIE teams as of the slate (reference data).")
+def balldontlie_teams(s: BronzeSession, client, now: datetime) -> None:
+    try:
+        s.writer("teams").add_response(client.teams(s.sport), snapshot_timestamp=now)
+    except ProviderError as err:
+        s.record_failure("teams", err)
+
+
+@_bdl_asset("balldontlie_games", "games", "BALLDONTLIE games of the slate date: schedule, status and final scores.")
+def balldontlie_games(s: BronzeSession, client, now: datetime) -> None:
+    _collect_pages(s, "games", client.games(s.sport, dates=[s.day_str]), now)
+
+
+@_bdl_asset("balldontlie_players", "players", "Rosters of the teams playing on the slate.", deps=["balldontlie_games"])
+def balldontlie_players(s: BronzeSession, client, now: datetime) -> None:
+    team_ids = sorted({t for g in _held_games(s) for t in _team_ids(g)})
+    if not team_ids:
+        s.skip("no games held for this slate")
+        return
+    _collect_pages(s, "players", client.players(s.sport, team_ids=team_ids), now)
+
+
+@_bdl_asset("balldontlie_stats", "stats", "Player box-score lines of the slate's games.")
+def balldontlie_stats(s: BronzeSession, client, now: datetime) -> None:
+    start, _ = s.league.slate_bounds_utc(s.day)
+    if now < start:
+        s.skip("slate has not started")
+        return
+    _collect_pages(s, "stats", client.stats(s.sport, dates=[s.day_str]), now)
+
+
+@_bdl_asset("balldontlie_injuries", "injuries", "The injury report as of now (the endpoint has no history).")
+def balldontlie_injuries(s: BronzeSession, client, now: datetime) -> None:
+    _, end = s.league.slate_bounds_utc(s.day)
+    if now >= end:
+        s.skip("injuries are current-state only: a past slate cannot be backfilled truthfully")
+        return
+    _collect_pages(s, "injuries", client.injuries(s.sport), now)
+
+
+@_bdl_asset("balldontlie_lineups", "lineups", "Starting lineups of the slate's games that have begun.",
+            deps=["balldontlie_games"])
+def balldontlie_lineups(s: BronzeSession, client, now: datetime) -> None:
+    if s.league.league != "nba":
+        s.skip("lineups exist for NBA only")
+        return
+    started = [g["id"] for g in _held_games(s) if g.get("datetime") and parse_ts(g["datetime"]) <= now]
+    if not started:
+        s.skip("no game of the slate has begun")
+        return
+    _collect_pages(s, "lineups", client.lineups(s.sport, game_ids=started), now)
+
+
+bronze_assets = [
+    oddsapi_events,
+    oddsapi_odds,
+    oddsapi_scores,
+    balldontlie_teams,
+    balldontlie_games,
+    balldontlie_players,
+    balldontlie_stats,
+    balldontlie_injuries,
+    balldontlie_lineups,
+]

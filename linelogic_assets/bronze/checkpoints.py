@@ -1,0 +1,87 @@
+"""Checkpoints: which paid historical snapshots bronze already holds, so nothing is bought twice.
+
+A historical response names its snapshot and the next one (`timestamp`, `next_timestamp`); any
+request `date` in [timestamp, next_timestamp) returns the same snapshot. So a held snapshot answers
+every such request, across re-runs and across partitions. One small file per snapshot keeps
+concurrent runs from fighting over a shared index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from linelogic_assets.bronze.store import BronzeImmutableError, atomic_write
+from linelogic_assets.timeutil import parse_ts
+
+_VOLATILE = {"date", "apikey"}  # the snapshot time is the file name; the key never enters a checkpoint
+
+
+def params_fingerprint(endpoint: str, params: dict[str, str]) -> str:
+    stable = sorted((k, v) for k, v in params.items() if k.lower() not in _VOLATILE)
+    return hashlib.sha256(json.dumps([endpoint, stable]).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    timestamp: datetime
+    next_timestamp: datetime | None
+    raw_ref: str
+    sha256: str
+    bytes: int
+
+    def covers(self, at: datetime) -> bool:
+        return self.timestamp <= at and (self.next_timestamp is None or at < self.next_timestamp)
+
+
+def _ts(value: str | int | None) -> datetime | None:
+    return parse_ts(value) if value is not None else None
+
+
+class CheckpointStore:
+    def __init__(self, root: Path, provider: str, sport: str) -> None:
+        self.dir = root / "checkpoints" / provider / sport
+        self._cache: dict[str, list[Checkpoint]] = {}
+
+    def _folder(self, endpoint: str, fingerprint: str) -> Path:
+        return self.dir / endpoint / fingerprint
+
+    def held(self, endpoint: str, fingerprint: str) -> list[Checkpoint]:
+        key = f"{endpoint}/{fingerprint}"
+        if key not in self._cache:
+            folder = self._folder(endpoint, fingerprint)
+            items = []
+            for path in sorted(folder.glob("*.json")) if folder.exists() else []:
+                d = json.loads(path.read_text())
+                items.append(
+                    Checkpoint(_ts(d["timestamp"]), _ts(d.get("next_timestamp")), d["raw_ref"], d["sha256"], d["bytes"])
+                )
+            self._cache[key] = items
+        return self._cache[key]
+
+    def find(self, endpoint: str, fingerprint: str, at: datetime) -> Checkpoint | None:
+        for cp in self.held(endpoint, fingerprint):
+            if cp.covers(at):
+                return cp
+        return None
+
+    def save(self, endpoint: str, fingerprint: str, cp: Checkpoint) -> None:
+        folder = self._folder(endpoint, fingerprint)
+        folder.mkdir(parents=True, exist_ok=True)
+        name = cp.timestamp.strftime("%Y%m%dT%H%M%SZ") + ".json"
+        body = {
+            "timestamp": cp.timestamp.isoformat(),
+            "next_timestamp": cp.next_timestamp.isoformat() if cp.next_timestamp else None,
+            "raw_ref": cp.raw_ref,
+            "sha256": cp.sha256,
+            "bytes": cp.bytes,
+        }
+        path = folder / name
+        try:  # first holder wins; the same snapshot held twice is harmless
+            atomic_write(path, json.dumps(body).encode())
+        except BronzeImmutableError:
+            pass
+        self._cache.setdefault(f"{endpoint}/{fingerprint}", []).append(cp)

@@ -1,0 +1,151 @@
+"""`linelogic`: run the demo pipeline, serve the simulator, import raw files, check quota."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+from linelogic_assets.config import ConfigError, load_config
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    """Materialize bronze for every slate date with games in the configured demo window."""
+    import dagster as dg
+
+    from linelogic_assets.definitions import defs
+    from linelogic_assets.partitions import partition_key
+    from linelogic_assets.resources import BallDontLieResource
+    from linelogic_assets.sports import league_for
+
+    cfg = load_config(args.config)
+    start = date.fromisoformat(args.start or cfg.demo.start)
+    days = [start + timedelta(days=i) for i in range(args.days or cfg.demo.days)]
+    sports = args.sport or cfg.demo.sports
+    job = defs.resolve_job_def("bronze_job")
+    instance = dg.DagsterInstance.get()
+    bdl = BallDontLieResource(config_path=args.config)
+    failures = 0
+    for sport in sports:
+        slate_days = days
+        if league_for(sport).has_balldontlie:  # the schedule from BALLDONTLIE: only dates with games
+            client = bdl.client()
+            try:
+                games = [g for page in client.games(sport, dates=[d.isoformat() for d in days]) for g in page.json()["data"]]
+            finally:
+                client.close()
+            with_games = {g["date"][:10] for g in games}
+            slate_days = [d for d in days if d.isoformat() in with_games]
+        print(f"{sport}: {len(slate_days)} slate dates with games in {days[0]}..{days[-1]}", flush=True)
+        for d in slate_days:
+            result = job.execute_in_process(
+                partition_key=partition_key(sport, d), instance=instance, raise_on_error=False
+            )
+            mats = result.get_asset_materialization_events()
+            checks = result.get_asset_check_evaluations()
+            failed_checks = [c.check_name for c in checks if not c.passed]
+            status = "ok" if result.success else "FAILED"
+            failures += not result.success
+            print(
+                f"  {d} {status}: {len(mats)} assets, {len(checks) - len(failed_checks)}/{len(checks)} checks passed"
+                + (f" (failing: {', '.join(sorted(set(failed_checks)))})" if failed_checks else ""),
+                flush=True,
+            )
+    root = cfg.resolved_data_root()
+    print(f"bronze under {root / 'bronze'}; run manifests under {root / 'runs'}")
+    return 1 if failures else 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from linelogic_assets.simulator.server import serve_forever
+
+    cfg = load_config(args.config)
+    serve_forever(cfg.simulator, args.host, args.port)
+    return 0
+
+
+def _cmd_quota(args: argparse.Namespace) -> int:
+    from linelogic_assets.providers.quota import QuotaLedger
+
+    cfg = load_config(args.config)
+    summary = QuotaLedger(cfg.resolved_data_root(), monthly_budget=cfg.monthly_quota_budget).summary()
+    summary["mode"] = cfg.mode
+    if args.format == "json":
+        print(json.dumps(summary, indent=2))
+    else:
+        width = max(map(len, summary))
+        for k, v in summary.items():
+            print(f"{k:<{width}}  {'unknown' if v is None else v}")
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from linelogic_assets.bronze.importer import ImportRejected, import_file
+    from linelogic_assets.bronze.store import BronzeStore
+
+    cfg = load_config(args.config)
+    store = BronzeStore(cfg.resolved_data_root())
+    day = date.fromisoformat(args.date) if args.date else None
+    rejected = 0
+    for name in args.files:
+        path = Path(name)
+        try:
+            if not path.is_file():
+                raise ImportRejected(f"{path}: no such file")
+            res = import_file(store, path, provider=args.provider, endpoint=args.endpoint, sport=args.sport, day=day)
+        except ImportRejected as err:
+            rejected += 1
+            print(f"rejected {err}", file=sys.stderr)
+            continue
+        extra = "" if res.envelope == "single" else f" [{res.envelope}]"
+        extra += "" if res.api_version == "current" else f" [{res.api_version}]"
+        print(f"{res.status} {path.name} -> {', '.join(res.dates)}{extra}")
+    return 1 if rejected else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="linelogic", description=__doc__)
+    p.add_argument("--config", default=os.environ.get("LINELOGIC_CONFIG"), help="config file (default config/ingest.yaml)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="run the bronze job over the demo window on the embedded default")
+    demo.add_argument("--start", help="first slate date (default: demo.start)")
+    demo.add_argument("--days", type=int, help="window length (default: demo.days)")
+    demo.add_argument("--sport", action="append", help="sport key; repeat for several (default: demo.sports)")
+    demo.set_defaults(func=_cmd_demo)
+
+    sim = sub.add_parser("simulator", help="the provider simulator")
+    sim_sub = sim.add_subparsers(dest="sim_command", required=True)
+    serve = sim_sub.add_parser("serve", help="serve The Odds API and BALLDONTLIE on one loopback port")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.set_defaults(func=_cmd_serve)
+
+    quota = sub.add_parser("quota", help="The Odds API credits spent this month against the budget")
+    quota.add_argument("--format", choices=["table", "json"], default="table")
+    quota.set_defaults(func=_cmd_quota)
+
+    imp = sub.add_parser("import", help="import recorded raw responses into bronze")
+    imp.add_argument("--provider", required=True, choices=["oddsapi", "balldontlie"])
+    imp.add_argument("--endpoint", required=True)
+    imp.add_argument("--sport", required=True)
+    imp.add_argument("--date", help="slate date for responses that name none (teams, sports, injuries)")
+    imp.add_argument("files", nargs="+")
+    imp.set_defaults(func=_cmd_import)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as err:
+        print(f"config error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

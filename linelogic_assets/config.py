@@ -1,0 +1,188 @@
+"""Typed ingestion config (`config/ingest.yaml`); secrets come only from the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from linelogic_assets.simulator.settings import SimulatorSettings
+from linelogic_assets.sports import SPORT_KEYS
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_PATH = REPO_ROOT / "config" / "ingest.yaml"
+FEATURED_MARKETS = {"h2h", "spreads", "totals", "outrights", "h2h_lay"}
+REGIONS = {"us", "us2", "uk", "eu", "au", "us_ex", "us_dfs", "fr", "se"}
+
+
+class ConfigError(ValueError):
+    """A config file that cannot be used; the message names the offending key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SnapshotWindow(_Strict):
+    name: str
+    # minutes relative to commence (negative = before); OPEN and CLOSE are special (first seen / last pregame)
+    offset_minutes: int = Field(le=0)
+
+
+class SnapshotSchedule(_Strict):
+    windows: list[SnapshotWindow] = [
+        SnapshotWindow(name="OPEN", offset_minutes=-1440),
+        SnapshotWindow(name="T-6h", offset_minutes=-360),
+        SnapshotWindow(name="T-60m", offset_minutes=-60),
+        SnapshotWindow(name="T-15m", offset_minutes=-15),
+        SnapshotWindow(name="CLOSE", offset_minutes=0),
+    ]
+    # one historical /odds call serves every game whose target time lies within this many minutes after it
+    share_tolerance_minutes: int = Field(5, ge=0, le=60)
+
+    @field_validator("windows")
+    @classmethod
+    def _unique(cls, v: list[SnapshotWindow]) -> list[SnapshotWindow]:
+        names = [w.name for w in v]
+        if len(set(names)) != len(names):
+            raise ValueError(f"window names must be unique, got {names}")
+        return v
+
+
+class AdaptiveIntervals(_Strict):
+    far: int = 30  # > 24 h before commence
+    medium: int = 15  # 3–24 h
+    near: int = 5  # 1–3 h
+    imminent: int = 1  # < 1 h
+
+
+class Sampling(_Strict):
+    mode: Literal["fixed", "adaptive"] = "fixed"
+    fixed_interval_minutes: int = Field(30, ge=1)
+    adaptive_intervals: AdaptiveIntervals = AdaptiveIntervals()
+
+
+class RateLimit(_Strict):
+    requests_per_second: float = Field(gt=0)
+    burst: int = Field(1, ge=1)
+
+
+class RetryPolicy(_Strict):
+    max_attempts: int = Field(5, ge=1, le=20)
+    backoff_base_seconds: float = Field(0.5, ge=0)
+    backoff_max_seconds: float = Field(30.0, ge=0)
+    timeout_seconds: float = Field(30.0, gt=0)
+    circuit_breaker_failures: int = Field(5, ge=1)
+    circuit_breaker_reset_seconds: float = Field(60.0, ge=0)
+
+
+class ProviderSettings(_Strict):
+    base_url: str
+    rate_limit: RateLimit
+    retry: RetryPolicy = RetryPolicy()
+
+
+class SportSettings(_Strict):
+    enabled: bool = True
+    bookmakers: list[str] = []  # allowlist; empty = whole regions
+    markets: list[str] = ["h2h", "spreads", "totals"]
+
+    @field_validator("markets")
+    @classmethod
+    def _featured(cls, v: list[str]) -> list[str]:
+        bad = sorted(set(v) - FEATURED_MARKETS)
+        if bad:
+            raise ValueError(f"not a featured market of the bulk/historical odds endpoints: {bad}")
+        return v
+
+
+class DemoWindow(_Strict):
+    start: str = "2025-11-10"
+    days: int = Field(7, ge=1, le=120)
+    sports: list[str] = ["basketball_nba", "americanfootball_nfl"]
+
+
+class IngestConfig(_Strict):
+    mode: Literal["demo", "live"] = "demo"
+    data_root: str = "./data"
+    sports: dict[str, SportSettings]
+    regions: list[str] = ["us", "eu"]
+    odds_format: Literal["decimal", "american"] = "decimal"
+    date_format: Literal["iso", "unix"] = "iso"
+    snapshot_schedule: SnapshotSchedule = SnapshotSchedule()
+    sampling: Sampling = Sampling()
+    oddsapi: ProviderSettings
+    balldontlie: ProviderSettings
+    balldontlie_tier: Literal["FREE", "ALL-STAR", "GOAT"] = "GOAT"
+    monthly_quota_budget: int = Field(20_000, ge=0)  # The Odds API credits we allow ourselves per month
+    demo: DemoWindow = DemoWindow()
+    simulator: SimulatorSettings = SimulatorSettings()
+
+    @field_validator("sports")
+    @classmethod
+    def _known_sports(cls, v: dict[str, SportSettings]) -> dict[str, SportSettings]:
+        unknown = sorted(set(v) - set(SPORT_KEYS))
+        if unknown:
+            raise ValueError(f"unknown sport keys {unknown}; known: {list(SPORT_KEYS)}")
+        return v
+
+    @field_validator("regions")
+    @classmethod
+    def _regions(cls, v: list[str]) -> list[str]:
+        bad = sorted(set(v) - REGIONS)
+        if bad:
+            raise ValueError(f"unknown regions {bad}; known: {sorted(REGIONS)}")
+        return v
+
+    @model_validator(mode="after")
+    def _demo_sports_enabled(self) -> IngestConfig:
+        missing = [s for s in self.demo.sports if s not in self.sports]
+        if missing:
+            raise ValueError(f"demo.sports {missing} are not configured under sports")
+        return self
+
+    @property
+    def enabled_sports(self) -> list[str]:
+        return [k for k, s in self.sports.items() if s.enabled]
+
+    def resolved_data_root(self) -> Path:
+        """The lake root: LINELOGIC_DATA_ROOT wins; live and demo never share one."""
+        root = Path(os.environ.get("LINELOGIC_DATA_ROOT") or self.data_root)
+        if not root.is_absolute():
+            root = REPO_ROOT / root
+        return root / self.mode
+
+
+def _format_errors(err: ValidationError, source: str) -> str:
+    lines = []
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "<root>"
+        lines.append(f"{source}: {key}: {e['msg']}")
+    return "\n".join(lines)
+
+
+def parse_config(raw: dict, source: str = "<config>") -> IngestConfig:
+    try:
+        return IngestConfig.model_validate(raw)
+    except ValidationError as err:
+        raise ConfigError(_format_errors(err, source)) from None
+
+
+def load_config(path: str | Path | None = None) -> IngestConfig:
+    """Load and validate the config; LINELOGIC_CONFIG overrides the default path."""
+    p = Path(path or os.environ.get("LINELOGIC_CONFIG") or DEFAULT_CONFIG_PATH)
+    try:
+        raw = yaml.safe_load(p.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {p}") from None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{p}: not valid YAML: {err}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{p}: expected a mapping at the top level")
+    cfg = parse_config(raw, str(p))
+    if cfg.mode == "live" and not os.environ.get("ODDS_API_KEY"):
+        raise ConfigError(f"{p}: mode: live needs ODDS_API_KEY in the environment (see .env.example)")
+    return cfg

@@ -1,0 +1,1 @@
+"""Provider clients (The Odds API v4, BALLDONTLIE) and their Dagster resources."""

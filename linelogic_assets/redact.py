@@ -1,0 +1,67 @@
+"""Keep API keys out of every URL, log line, manifest, error and Dagster event.
+
+The Odds API takes its key in the query string, so any URL that reaches text must pass through
+`redact_url`; free text is scrubbed with `scrub`, which also removes every registered secret value.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+MASK = "***"
+SECRET_PARAMS = frozenset({"apikey", "api_key", "key", "token", "access_token"})
+SECRET_HEADERS = frozenset({"authorization", "x-api-key", "cookie", "set-cookie"})
+_PARAM_RE = re.compile(r"(?i)\b(apiKey|api_key|access_token|token)=([^&\s\"'#]+)")
+_secrets: set[str] = set()
+_lock = threading.Lock()
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret value so `scrub` removes it wherever it appears."""
+    if value and len(value) >= 4:
+        with _lock:
+            _secrets.add(value)
+
+
+def scrub(text: str) -> str:
+    text = _PARAM_RE.sub(lambda m: f"{m.group(1)}={MASK}", text)
+    for secret in tuple(_secrets):
+        if secret in text:
+            text = text.replace(secret, MASK)
+    return text
+
+
+def redact_params(params: dict | list | tuple | None) -> list[tuple[str, str]]:
+    items = params.items() if isinstance(params, dict) else (params or [])
+    return [(k, MASK if k.lower() in SECRET_PARAMS else scrub(str(v))) for k, v in items]
+
+
+def redact_url(url: str) -> str:
+    parts = urlsplit(str(url))
+    query = urlencode(redact_params(parse_qsl(parts.query, keep_blank_values=True)), safe="[]:,*")
+    return scrub(urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment)))
+
+
+def redact_headers(headers: dict[str, str]) -> dict[str, str]:
+    return {k: (MASK if k.lower() in SECRET_HEADERS else scrub(str(v))) for k, v in headers.items()}
+
+
+class RedactingFilter(logging.Filter):
+    """Scrubs a record's final message (httpx logs full request URLs at INFO)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = scrub(message)
+        if clean != message:
+            record.msg, record.args = clean, ()
+        return True
+
+
+def install_log_redaction() -> None:
+    for name in ("httpx", "httpcore", "urllib3", "dagster", ""):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())

@@ -1,0 +1,1 @@
+"""Canonical reference data: teams per league with provider ids and aliases."""

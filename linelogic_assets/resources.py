@@ -1,0 +1,127 @@
+"""Dagster resources: the lake (data root, bronze store, quota ledger) and the two provider clients.
+
+In `demo` mode the clients talk to the provider simulator: in-process through an httpx transport,
+or over HTTP when `simulator_url` points at `linelogic simulator serve`. In `live` mode they talk
+to the real APIs with keys from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+import dagster as dg
+import httpx
+
+from linelogic_assets.bronze.checkpoints import CheckpointStore
+from linelogic_assets.bronze.store import BronzeStore, Source
+from linelogic_assets.config import IngestConfig, load_config
+from linelogic_assets.providers.balldontlie import BallDontLieClient
+from linelogic_assets.providers.oddsapi import OddsApiClient
+from linelogic_assets.providers.quota import QuotaLedger
+from linelogic_assets.runlog import RunLog
+
+_sim_lock = threading.Lock()
+_simulators: dict[str, object] = {}
+
+
+def simulator_for(cfg: IngestConfig):
+    """One simulator per settings in a process, so both providers share one world and one clock."""
+    from linelogic_assets.simulator import Simulator
+
+    key = cfg.simulator.model_dump_json()
+    with _sim_lock:
+        if key not in _simulators:
+            _simulators[key] = Simulator(cfg.simulator)
+        return _simulators[key]
+
+
+@cache
+def _load(config_path: str | None, data_root_env: str | None) -> IngestConfig:
+    return load_config(config_path)
+
+
+def config_from(config_path: str | None) -> IngestConfig:
+    # LINELOGIC_DATA_ROOT takes part in the cache key so tests can point runs at their own lake
+    return _load(config_path, os.environ.get("LINELOGIC_DATA_ROOT"))
+
+
+class LakeResource(dg.ConfigurableResource):
+    """Where data lives: the bronze store, checkpoints, the quota ledger and run manifests."""
+
+    config_path: str | None = None
+
+    @property
+    def config(self) -> IngestConfig:
+        return config_from(self.config_path)
+
+    @property
+    def root(self) -> Path:
+        root = self.config.resolved_data_root()
+        root.mkdir(parents=True, exist_ok=True)
+        return root
+
+    def bronze(self) -> BronzeStore:
+        return BronzeStore(self.root)
+
+    def checkpoints(self, provider: str, sport: str) -> CheckpointStore:
+        return CheckpointStore(self.root, provider, sport)
+
+    def ledger(self) -> QuotaLedger:
+        return QuotaLedger(self.root, monthly_budget=self.config.monthly_quota_budget)
+
+    def run_log(self, run_id: str) -> RunLog:
+        return RunLog(self.root, run_id)
+
+
+class _ProviderResource(dg.ConfigurableResource):
+    config_path: str | None = None
+    simulator_url: str | None = None  # demo over HTTP (linelogic simulator serve) instead of in-process
+
+    @property
+    def config(self) -> IngestConfig:
+        return config_from(self.config_path)
+
+    @property
+    def source(self) -> Source:
+        return "live" if self.config.mode == "live" else "simulator"
+
+    def now(self) -> datetime:
+        """The provider's present: the simulator's clock in demo mode, the wall clock in live mode."""
+        if self.config.mode == "live":
+            return datetime.now(UTC)
+        return simulator_for(self.config).clock.now()
+
+    def _endpoint(self, live_base_url: str, env_key: str, demo_key: str) -> tuple[str, str, httpx.BaseTransport | None]:
+        cfg = self.config
+        if cfg.mode == "live":
+            key = os.environ.get(env_key)
+            if not key:
+                raise dg.DagsterInvariantViolationError(f"mode: live needs {env_key} in the environment")
+            return live_base_url, key, None
+        if self.simulator_url:
+            return self.simulator_url, demo_key, None
+        return "http://simulator.local", demo_key, simulator_for(cfg).transport()
+
+
+class OddsApiResource(_ProviderResource):
+    def client(self, ledger: QuotaLedger | None = None) -> OddsApiClient:
+        cfg = self.config
+        base, key, transport = self._endpoint(cfg.oddsapi.base_url, "ODDS_API_KEY", cfg.simulator.oddsapi_keys[0])
+        return OddsApiClient(
+            base, key, rate_limit=cfg.oddsapi.rate_limit, retry=cfg.oddsapi.retry, ledger=ledger, transport=transport
+        )
+
+
+class BallDontLieResource(_ProviderResource):
+    def client(self) -> BallDontLieClient:
+        cfg = self.config
+        base, key, transport = self._endpoint(
+            cfg.balldontlie.base_url, "BALLDONTLIE_API_KEY", cfg.simulator.balldontlie_keys[0]
+        )
+        return BallDontLieClient(
+            base, key, rate_limit=cfg.balldontlie.rate_limit, retry=cfg.balldontlie.retry, transport=transport
+        )

@@ -1,0 +1,60 @@
+"""Settings of the provider simulator (the `simulator:` section of config/ingest.yaml)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ClockSettings(_Strict):
+    """Fixed time (`speed: 0`) or real time × speed from `start`."""
+
+    start: datetime = datetime.fromisoformat("2025-11-18T12:00:00+00:00")
+    speed: float = Field(0.0, ge=0.0)
+
+    @field_validator("start")
+    @classmethod
+    def _aware(cls, v: datetime) -> datetime:
+        if v.tzinfo is None:
+            raise ValueError("must be timezone-aware, e.g. 2025-11-18T12:00:00Z")
+        return v
+
+
+class SchemaDrift(_Strict):
+    integer_points: bool = False  # whole-number points serialised as ints (3 instead of 3.0)
+    drop_market_last_update: bool = False  # no market-level last_update on bulk /odds
+    empty_bookmakers_rate: float = Field(0.0, ge=0.0, le=1.0)  # events with "bookmakers": []
+    renamed_teams: bool = False  # alternate spellings ("LA Clippers") on The Odds API
+
+
+class FaultSettings(_Strict):
+    """Probabilities per request (deterministic given `seed` and the request sequence)."""
+
+    seed: int = 1
+    rate_429: float = Field(0.0, ge=0.0, le=1.0)
+    rate_5xx: float = Field(0.0, ge=0.0, le=1.0)
+    rate_timeout: float = Field(0.0, ge=0.0, le=1.0)
+    rate_truncated: float = Field(0.0, ge=0.0, le=1.0)
+    duplicate_events_rate: float = Field(0.0, ge=0.0, le=1.0)
+    timeout_delay_seconds: float = Field(2.0, ge=0.0)  # HTTP server: how long a "timeout" stalls
+    retry_after_seconds: int = Field(1, ge=0)  # Retry-After on injected 429s
+    schema_drift: SchemaDrift = SchemaDrift()
+
+
+class SimulatorSettings(_Strict):
+    seed: int = 1
+    oddsapi_keys: list[str] = ["demo"]
+    balldontlie_keys: list[str] = ["demo"]
+    oddsapi_monthly_quota: int = Field(20_000_000, ge=0)  # credits per key before OUT_OF_USAGE_CREDITS
+    oddsapi_rate_per_second: float = Field(30.0, gt=0)  # EXCEEDED_FREQ_LIMIT above this
+    balldontlie_tier: str = Field("GOAT", pattern="^(FREE|ALL-STAR|GOAT)$")
+    # requests per minute per tier; None disables the simulator's BALLDONTLIE rate limit
+    balldontlie_rate_per_minute: dict[str, int] | None = {"FREE": 5, "ALL-STAR": 60, "GOAT": 600}
+    historical_interval_minutes: int = Field(5, ge=1)  # snapshot cadence (10 before 2022-09)
+    clock: ClockSettings = ClockSettings()
+    faults: FaultSettings = FaultSettings()

@@ -1,0 +1,55 @@
+"""Shared fixtures: a private lake and Dagster home per test, the real recorded fixtures."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO.parent / "shared" / "fixtures" / "real"
+
+
+def fixture_files() -> list[Path]:
+    return sorted(FIXTURES.rglob("*.json")) if FIXTURES.exists() else []
+
+
+# endpoint of each real fixture, by file-name prefix
+FIXTURE_ENDPOINTS = {
+    "nhl_events": ("oddsapi", "events", "icehockey_nhl"),
+    "nhl_scores": ("oddsapi", "scores", "icehockey_nhl"),
+    "nhl_event_odds": ("oddsapi", "event_odds", "icehockey_nhl"),
+    "nhl_odds": ("oddsapi", "odds", "icehockey_nhl"),
+    "historical_event_odds": ("oddsapi", "historical_event_odds", "americanfootball_nfl"),
+    "historical_events": ("oddsapi", "historical_events", "americanfootball_nfl"),
+    "sports_list": ("oddsapi", "sports", "basketball_nba"),
+    "nfl_odds": ("oddsapi", "odds", "americanfootball_nfl"),
+    "nfl_scores": ("oddsapi", "scores", "americanfootball_nfl"),
+    "v1_stats": ("balldontlie", "stats", "basketball_nba"),
+    "v0_teams": ("balldontlie", "teams", "basketball_nba"),
+    "v0_games": ("balldontlie", "games", "basketball_nba"),
+}
+
+
+def endpoint_of(path: Path) -> tuple[str, str, str]:
+    for prefix, spec in FIXTURE_ENDPOINTS.items():
+        if path.name.startswith(prefix):
+            return spec
+    raise KeyError(f"no endpoint known for fixture {path.name}; add it to FIXTURE_ENDPOINTS")
+
+
+@pytest.fixture
+def lake_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """LINELOGIC_DATA_ROOT for this test only (the resources key their config cache on it)."""
+    root = tmp_path / "lake"
+    monkeypatch.setenv("LINELOGIC_DATA_ROOT", str(root))
+    monkeypatch.delenv("ODDS_API_KEY", raising=False)
+    monkeypatch.delenv("BALLDONTLIE_API_KEY", raising=False)
+    return root / "demo"
+
+
+@pytest.fixture(autouse=True)
+def _dagster_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not os.environ.get("DAGSTER_HOME_KEEP"):
+        monkeypatch.setenv("DAGSTER_HOME", str(tmp_path_factory.mktemp("dagster_home")))
