@@ -167,23 +167,29 @@ def book_quote(path: GamePath, book: Book, ts: int) -> Quote | None:
 # ---------------------------------------------------------------- prices
 
 
+def quote_prices(league: str, market: str, q: Quote, margin: float) -> tuple[tuple[str, float, float | None], ...]:
+    return market_prices(league, market, q.x, q.t, q.frac_left, q.d0, q.c0, margin)
+
+
 @lru_cache(maxsize=500_000)
-def market_prices(league: str, market: str, q: Quote, margin: float) -> tuple[tuple[str, float, float | None], ...]:
-    """Fair->priced outcomes as (side, decimal price unrounded, point); side is home/away/Over/Under."""
-    d = dist(league, q.x, q.t, q.frac_left, q.d0, q.c0)
+def market_prices(
+    league: str, market: str, x: float, t: float, frac_left: float, d0: int, c0: int, margin: float
+) -> tuple[tuple[str, float, float | None], ...]:
+    """Priced outcomes as (side, unrounded decimal price, point); side is home/away/Over/Under."""
+    d = dist(league, x, t, frac_left, d0, c0)
     kind = MODELS[league].kind
     if market in ("h2h", "h2h_lay"):
         p = min(max(d.p_home_win(), 0.004), 0.996)
         return (("home", _price(p, margin, market), None), ("away", _price(1 - p, margin, market), None))
     if market == "spreads":
         if kind == "normal":
-            hp = -round((q.x * q.frac_left + q.d0) * 2) / 2
+            hp = -round((x * frac_left + d0) * 2) / 2
         else:
             hp = -1.5 if d.p_home_win() >= 0.5 else 1.5
         p = min(max(d.p_cover(hp), 0.004), 0.996)
         return (("home", _price(p, margin, market), hp), ("away", _price(1 - p, margin, market), -hp))
     if market == "totals":
-        mean_total = q.t * q.frac_left + q.c0
+        mean_total = t * frac_left + c0
         pt = round(mean_total * 2) / 2 if kind == "normal" else math.floor(mean_total) + 0.5
         p = min(max(d.p_over(pt), 0.004), 0.996)
         return (("Over", _price(p, margin, market), pt), ("Under", _price(1 - p, margin, market), pt))

@@ -67,10 +67,10 @@ def _bad_files(tmp: Path) -> dict[str, tuple[Path, str]]:
 
 def test_bad_files_are_rejected_with_a_reason_and_nothing_is_written(tmp_path: Path, lake_root: Path) -> None:
     store = BronzeStore(lake_root)
-    for name, (path, reason) in _bad_files(tmp_path).items():
+    for path, reason in _bad_files(tmp_path).values():
         with pytest.raises(ImportRejected, match=reason):
             import_file(store, path, provider="oddsapi", endpoint="odds", sport="icehockey_nhl")
-    assert not (lake_root / "bronze").exists() or not any((lake_root / "bronze").rglob("*.json")), name
+    assert not (lake_root / "bronze").exists() or not any((lake_root / "bronze").rglob("*"))
 
 
 def test_cli_exits_non_zero_with_one_line_per_rejection(tmp_path: Path, lake_root: Path, capsys) -> None:

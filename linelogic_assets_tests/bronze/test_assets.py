@@ -1,0 +1,145 @@
+"""The bronze graph through `materialize`, against the in-process simulator."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import yaml
+
+from linelogic_assets.bronze.assets import bronze_assets
+from linelogic_assets.config import DEFAULT_CONFIG_PATH
+from linelogic_assets.partitions import partition_key
+from linelogic_assets.resources import BallDontLieResource, LakeResource, OddsApiResource
+
+NBA_DAY = "2025-11-12"
+SECRET = "9f8e7d6c5b4a39281706f5e4d3c2b1a0"  # looks like a real Odds API key
+
+
+def write_config(tmp_path: Path, **updates) -> str:
+    raw = yaml.safe_load(DEFAULT_CONFIG_PATH.read_text())
+    for dotted, value in updates.items():
+        node = raw
+        *parents, leaf = dotted.split("__")
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = value
+    path = tmp_path / "ingest.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return str(path)
+
+
+def resources(config_path: str) -> dict:
+    return {
+        "lake": LakeResource(config_path=config_path),
+        "oddsapi": OddsApiResource(config_path=config_path),
+        "balldontlie": BallDontLieResource(config_path=config_path),
+    }
+
+
+def run_bronze(config_path: str, instance: dg.DagsterInstance, sport: str = "basketball_nba", day: str = NBA_DAY):
+    return dg.materialize(
+        bronze_assets, partition_key=partition_key(sport, day), resources=resources(config_path), instance=instance
+    )
+
+
+def manifests(root: Path, provider: str, endpoint: str) -> list[dict]:
+    paths = sorted(root.glob(f"bronze/provider={provider}/*/*/run_id=*/endpoint={endpoint}/manifest.json"))
+    return [json.loads(p.read_text()) for p in paths]
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in (root / "bronze").rglob("response_*")}
+
+
+@pytest.fixture
+def instance():
+    with dg.instance_for_test() as inst:
+        yield inst
+
+
+def test_bronze_partition_holds_every_source_with_manifests_and_green_checks(tmp_path, lake_root, instance) -> None:
+    result = run_bronze(write_config(tmp_path), instance)
+    assert result.success
+    mats = {m.asset_key.to_user_string() for m in result.get_asset_materialization_events()}
+    assert mats == {a.key.to_user_string() for a in bronze_assets}
+    checks = result.get_asset_check_evaluations()
+    assert checks and all(c.passed for c in checks), [c.check_name for c in checks if not c.passed]
+    assert all(c.partition == f"{NBA_DAY}|basketball_nba" for c in checks)
+
+    (odds,) = manifests(lake_root, "oddsapi", "historical_odds")
+    assert odds["source"] == "simulator" and odds["status"] == "complete"
+    assert odds["partition_key"] == f"{NBA_DAY}|basketball_nba"
+    for entry in odds["responses"]:
+        assert entry["snapshot_timestamp"] and entry["cost"] == 30  # 10 × 3 markets × 1 region (8 books)
+        body = (lake_root / entry["raw_ref"]).read_bytes()
+        assert len(body) == entry["bytes"]
+        assert "apiKey=***" in entry["request"]["url"]
+        assert entry["snapshot_timestamp"] <= entry["requested_at"], "at or before: never a later snapshot"
+    for endpoint in ("games", "stats", "teams", "players", "lineups"):
+        (m,) = manifests(lake_root, "balldontlie", endpoint)
+        assert m["responses"], endpoint
+    run_dir = next(lake_root.glob("runs/*/run_id=*"))
+    for name in ("run_config.json", "run_summary.json", "metrics.json", "logs.txt"):
+        assert (run_dir / name).exists(), name
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["oddsapi_cost"] > 0
+
+
+def test_rerun_appends_keeps_old_bytes_and_never_pays_twice(tmp_path, lake_root, instance) -> None:
+    config = write_config(tmp_path)
+    assert run_bronze(config, instance).success
+    before = snapshot(lake_root)
+    second = run_bronze(config, instance)
+    assert second.success
+    after = snapshot(lake_root)
+    assert {k: after[k] for k in before} == before, "old bytes unchanged"
+    assert len(after) > len(before), "the re-run appended new run folders"
+    first_odds, second_odds = manifests(lake_root, "oddsapi", "historical_odds")
+    assert first_odds["run_id"] != second_odds["run_id"]
+    assert first_odds["totals"]["cost"] > 0
+    assert second_odds["totals"]["cost"] == 0, "historical snapshots already held are not bought again"
+    assert second_odds["totals"]["reused"] == len(first_odds["responses"])
+    hist_events = manifests(lake_root, "oddsapi", "historical_events")
+    assert hist_events[1]["totals"]["cost"] == 0
+
+
+def test_truncated_responses_are_kept_and_fail_the_valid_json_check(tmp_path, lake_root, instance) -> None:
+    config = write_config(tmp_path, simulator__faults={"rate_truncated": 0.25, "seed": 7},
+                          oddsapi__retry={"max_attempts": 1, "backoff_base_seconds": 0, "timeout_seconds": 5})
+    result = run_bronze(config, instance)
+    assert result.success, "bad input never crashes the run"
+    failing = {c.check_name for c in result.get_asset_check_evaluations() if not c.passed}
+    assert "valid_json" in failing
+    invalid = list((lake_root / "bronze").rglob("response_*.invalid"))
+    assert invalid, "the raw truncated body is kept"
+    errors = [e for m in manifests(lake_root, "oddsapi", "historical_odds") for e in m["errors"]]
+    assert any(e["error_type"] == "MalformedResponseError" for e in errors)
+
+
+def test_no_api_key_reaches_the_lake_or_the_logs(tmp_path, lake_root, instance, caplog) -> None:
+    config = write_config(tmp_path, simulator__oddsapi_keys=[SECRET], simulator__balldontlie_keys=[SECRET],
+                          simulator__faults={"rate_5xx": 0.2, "rate_429": 0.1, "seed": 3, "retry_after_seconds": 0},
+                          oddsapi__retry={"max_attempts": 2, "backoff_base_seconds": 0, "timeout_seconds": 5},
+                          balldontlie__retry={"max_attempts": 2, "backoff_base_seconds": 0, "timeout_seconds": 5})
+    caplog.set_level("DEBUG")
+    result = run_bronze(config, instance)
+    assert result.success
+    leaks = [p for p in lake_root.rglob("*") if p.is_file() and SECRET.encode() in p.read_bytes()]
+    assert leaks == []
+    assert SECRET not in caplog.text
+    events = instance.all_logs(result.run_id)
+    assert all(SECRET not in (e.message or "") for e in events)
+    assert all(SECRET not in json.dumps(e.dagster_event.event_specific_data, default=str)
+               for e in events if e.dagster_event)
+
+
+def test_nhl_partition_records_why_balldontlie_is_skipped(tmp_path, lake_root, instance) -> None:
+    result = run_bronze(write_config(tmp_path), instance, sport="icehockey_nhl", day="2025-11-12")
+    assert result.success
+    (games,) = manifests(lake_root, "balldontlie", "games")
+    assert games["responses"] == [] and "no NHL API" in games["skipped"][0]
+    (odds,) = manifests(lake_root, "oddsapi", "historical_odds")
+    assert odds["responses"]
