@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Literal
@@ -147,6 +148,13 @@ class IngestConfig(_Strict):
     @property
     def enabled_sports(self) -> list[str]:
         return [k for k, s in self.sports.items() if s.enabled]
+
+    def redacted_dump(self) -> dict:
+        """The config as JSON-ready data with every key value masked (for run manifests)."""
+        data = json.loads(self.model_dump_json())
+        for field_name in ("oddsapi_keys", "balldontlie_keys"):
+            data["simulator"][field_name] = ["***"] * len(data["simulator"][field_name])
+        return data
 
     def resolved_data_root(self) -> Path:
         """The lake root: LINELOGIC_DATA_ROOT wins; live and demo never share one."""

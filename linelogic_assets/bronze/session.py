@@ -46,7 +46,7 @@ class BronzeSession:
         self.primary_endpoint = primary_endpoint
         self.sport, self.day = sport_and_date(context)
         self.league: League = league_for(self.sport)
-        self.run_id = context.run_id
+        self.run_id = context.run.run_id
         self.store = lake.bronze()
         self.writers: dict[str, BronzeWriter] = {}
         self.skipped: list[str] = []
@@ -57,7 +57,7 @@ class BronzeSession:
                 "job": context.job_name,
                 "partition": str(context.partition_key),
                 "mode": lake.config.mode,
-                "config": json.loads(lake.config.model_dump_json()),
+                "config": lake.config.redacted_dump(),
             }
         )
 

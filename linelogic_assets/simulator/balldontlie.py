@@ -28,8 +28,15 @@ from .schedule import DURATION_MIN, Game, game_by_bdl_id, season_schedule
 
 AUTH_ERROR = "You either need an API key or your account tier does not have access to the endpoint"
 _TIER_RANK = {"FREE": 0, "ALL-STAR": 1, "GOAT": 2}
-_ENDPOINT_TIER = {"teams": 0, "players": 0, "games": 0, "players/active": 1, "stats": 1,
-                  "player_injuries": 1, "lineups": 2}
+_ENDPOINT_TIER = {
+    "teams": 0,
+    "players": 0,
+    "games": 0,
+    "players/active": 1,
+    "stats": 1,
+    "player_injuries": 1,
+    "lineups": 2,
+}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ORD = ("1st", "2nd", "3rd", "4th")
 
@@ -77,8 +84,16 @@ class BallDontLie:
 
     # ------------------------------------------------------------ entry point
 
-    def handle(self, league: str, rest: str, q: dict[str, list[str]], headers: dict[str, str],
-               now: datetime, seq: int, fault: str | None) -> SimResponse:
+    def handle(
+        self,
+        league: str,
+        rest: str,
+        q: dict[str, list[str]],
+        headers: dict[str, str],
+        now: datetime,
+        seq: int,
+        fault: str | None,
+    ) -> SimResponse:
         key = headers.get("authorization", "").strip()
         if not key or key not in self.settings.balldontlie_keys:
             return SimResponse.json(401, {"error": AUTH_ERROR})
@@ -93,10 +108,14 @@ class BallDontLie:
         if fault == F.TIMEOUT:
             return SimResponse(504, timeout=True)
         limits = self.settings.balldontlie_rate_per_minute
-        if fault == F.RATE_LIMITED or (limits and tier in limits and not self.limiter.allow(key, limits[tier])):
+        if fault == F.RATE_LIMITED or (
+            limits and tier in limits and not self.limiter.allow(key, limits[tier])
+        ):
             return SimResponse.json(429, {"error": "You're rate limited"})
         if fault == F.SERVER_ERROR:
-            return SimResponse.json(F.server_error_status(self.settings.faults, seq), {"error": "Internal Server Error"})
+            return SimResponse.json(
+                F.server_error_status(self.settings.faults, seq), {"error": "Internal Server Error"}
+            )
         try:
             obj = self._route(league, base, parts, q, now)
         except BadRequest as e:
@@ -108,7 +127,9 @@ class BallDontLie:
             resp.body = F.truncate(resp.body)
         return resp
 
-    def _route(self, league: str, base: str, parts: list[str], q: dict[str, list[str]], now: datetime) -> object:
+    def _route(
+        self, league: str, base: str, parts: list[str], q: dict[str, list[str]], now: datetime
+    ) -> object:
         if len(parts) == 2 and base != "players/active":
             try:
                 ident = int(parts[1])
@@ -141,7 +162,9 @@ class BallDontLie:
             return self._page(self._lineups(league, q, now), q, lambda row: row)
         raise NotFound("Not found")
 
-    def _page(self, items: list, q: dict[str, list[str]], render: Callable[[object], object]) -> dict[str, object]:
+    def _page(
+        self, items: list, q: dict[str, list[str]], render: Callable[[object], object]
+    ) -> dict[str, object]:
         try:
             per_page = int(_one(q, "per_page") or 25)
             cursor = int(_one(q, "cursor") or 0)
@@ -162,24 +185,47 @@ class BallDontLie:
         teams = teams_for(team.league)
         tid = team_bdl_id(team, teams)
         if team.league == "nba":
-            return {"id": tid, "conference": team.conference, "division": team.division,
-                    "city": team.balldontlie_location or team.location, "name": team.name,
-                    "full_name": team.balldontlie_full_name or team.full_name, "abbreviation": team.abbreviation}
+            return {
+                "id": tid,
+                "conference": team.conference,
+                "division": team.division,
+                "city": team.balldontlie_location or team.location,
+                "name": team.name,
+                "full_name": team.balldontlie_full_name or team.full_name,
+                "abbreviation": team.abbreviation,
+            }
         if team.league == "nfl":
-            return {"id": tid, "conference": team.conference, "division": team.division.upper(),
-                    "location": team.balldontlie_location or team.location, "name": team.name,
-                    "full_name": team.balldontlie_full_name or team.full_name, "abbreviation": team.abbreviation}
+            return {
+                "id": tid,
+                "conference": team.conference,
+                "division": team.division.upper(),
+                "location": team.balldontlie_location or team.location,
+                "name": team.name,
+                "full_name": team.balldontlie_full_name or team.full_name,
+                "abbreviation": team.abbreviation,
+            }
         full = team.balldontlie_full_name or team.full_name
-        return {"id": tid, "slug": re.sub(r"[^a-z0-9]+", "-", full.lower()).strip("-"),
-                "abbreviation": team.abbreviation, "display_name": full, "short_display_name": team.name,
-                "name": team.name, "location": team.balldontlie_location or team.location,
-                "league": team.conference, "division": team.division}
+        return {
+            "id": tid,
+            "slug": re.sub(r"[^a-z0-9]+", "-", full.lower()).strip("-"),
+            "abbreviation": team.abbreviation,
+            "display_name": full,
+            "short_display_name": team.name,
+            "name": team.name,
+            "location": team.balldontlie_location or team.location,
+            "league": team.conference,
+            "division": team.division,
+        }
 
     def _teams(self, league: str, q: dict[str, list[str]]) -> list[dict[str, object]]:
         conf, div = _one(q, "conference"), _one(q, "division")
         rows = [self.team_json(t) for t in teams_for(league)]
-        rows = [r for r in rows if (not conf or str(r.get("conference", r.get("league"))).lower() == conf.lower())
-                and (not div or str(r["division"]).lower() == div.lower())]
+        rows = [
+            r
+            for r in rows
+            if (not conf or str(r.get("conference", r.get("league"))).lower() == conf.lower())
+            and (not div or str(r["division"]).lower() == div.lower())
+        ]
         return sorted(rows, key=lambda r: r["id"])
 
     def _team_by_id(self, league: str, tid: int) -> dict[str, object]:
@@ -192,25 +238,50 @@ class BallDontLie:
         ft, inch = divmod(p.height_in, 12)
         if league == "nba":
             row: dict[str, object] = {
-                "id": p.id, "first_name": p.first_name, "last_name": p.last_name, "position": p.position,
-                "height": f"{ft}-{inch}", "weight": str(p.weight), "jersey_number": str(p.jersey),
-                "college": p.college, "country": p.country, "draft_year": p.draft_year,
-                "draft_round": p.draft_round, "draft_number": p.draft_number,
+                "id": p.id,
+                "first_name": p.first_name,
+                "last_name": p.last_name,
+                "position": p.position,
+                "height": f"{ft}-{inch}",
+                "weight": str(p.weight),
+                "jersey_number": str(p.jersey),
+                "college": p.college,
+                "country": p.country,
+                "draft_year": p.draft_year,
+                "draft_round": p.draft_round,
+                "draft_number": p.draft_number,
             }
         elif league == "nfl":
             row = {
-                "id": p.id, "first_name": p.first_name, "last_name": p.last_name,
-                "position": NFL_POSITION_NAMES[p.position], "position_abbreviation": p.position,
-                "height": f"{ft}' {inch}\"", "weight": f"{p.weight} lbs", "jersey_number": str(p.jersey),
-                "college": p.college, "experience": f"{max(1, p.age - 21)}th Season", "age": p.age,
+                "id": p.id,
+                "first_name": p.first_name,
+                "last_name": p.last_name,
+                "position": NFL_POSITION_NAMES[p.position],
+                "position_abbreviation": p.position,
+                "height": f"{ft}' {inch}\"",
+                "weight": f"{p.weight} lbs",
+                "jersey_number": str(p.jersey),
+                "college": p.college,
+                "experience": f"{max(1, p.age - 21)}th Season",
+                "age": p.age,
             }
         else:
             row = {
-                "id": p.id, "first_name": p.first_name, "last_name": p.last_name,
-                "full_name": f"{p.first_name} {p.last_name}", "debut_year": p.draft_year,
-                "jersey": str(p.jersey), "college": p.college, "position": MLB_POSITION_NAMES[p.position],
-                "active": True, "birth_place": p.country, "dob": None, "age": p.age,
-                "height": f"{ft}' {inch}\"", "weight": f"{p.weight} lbs", "draft": None,
+                "id": p.id,
+                "first_name": p.first_name,
+                "last_name": p.last_name,
+                "full_name": f"{p.first_name} {p.last_name}",
+                "debut_year": p.draft_year,
+                "jersey": str(p.jersey),
+                "college": p.college,
+                "position": MLB_POSITION_NAMES[p.position],
+                "active": True,
+                "birth_place": p.country,
+                "dob": None,
+                "age": p.age,
+                "height": f"{ft}' {inch}\"",
+                "weight": f"{p.weight} lbs",
+                "draft": None,
                 "bats_throws": "Right/Right",
             }
         if team_id_only:
@@ -277,7 +348,11 @@ class BallDontLie:
         teams = teams_for(league)
         out = []
         for g in games:
-            if team_ids and team_bdl_id(g.home, teams) not in team_ids and team_bdl_id(g.away, teams) not in team_ids:
+            if (
+                team_ids
+                and team_bdl_id(g.home, teams) not in team_ids
+                and team_bdl_id(g.away, teams) not in team_ids
+            ):
                 continue
             if start and g.slate_date < start or end and g.slate_date > end:
                 continue
@@ -324,10 +399,18 @@ class BallDontLie:
             secs = int((1 - frac) * (720 if c < 4 else 300))
             period, clock = c + 1, f"{secs // 60}:{secs % 60:02d}"
         return {
-            "id": g.balldontlie_id, "date": g.slate_date.isoformat(), "season": g.season, "status": status,
-            "period": period, "time": clock, "postseason": False, "home_team_score": h,
-            "visitor_team_score": a, "datetime": iso_ms(g.commence_ts),
-            "home_team": self.team_json(g.home), "visitor_team": self.team_json(g.away),
+            "id": g.balldontlie_id,
+            "date": g.slate_date.isoformat(),
+            "season": g.season,
+            "status": status,
+            "period": period,
+            "time": clock,
+            "postseason": False,
+            "home_team_score": h,
+            "visitor_team_score": a,
+            "datetime": iso_ms(g.commence_ts),
+            "home_team": self.team_json(g.home),
+            "visitor_team": self.team_json(g.away),
         }
 
     def _nfl_game(self, g: Game, phase: str, h: int, a: int, c: int) -> dict[str, object]:
@@ -346,12 +429,23 @@ class BallDontLie:
         hp = res.home_by_period if res else None
         ap = res.away_by_period if res else None
         row: dict[str, object] = {
-            "id": g.balldontlie_id, "visitor_team": self.team_json(g.away), "home_team": self.team_json(g.home),
-            "summary": (f"{g.home.name if h > a else g.away.name} defeat {g.away.name if h > a else g.home.name} "
-                        f"{max(h, a)}-{min(h, a)}") if phase == "final" else None,
-            "venue": f"{g.home.location} Stadium", "week": g.week, "date": iso_ms(g.commence_ts),
-            "season": g.season, "postseason": False, "status": status,
-            "home_team_score": h, "visitor_team_score": a,
+            "id": g.balldontlie_id,
+            "visitor_team": self.team_json(g.away),
+            "home_team": self.team_json(g.home),
+            "summary": (
+                f"{g.home.name if h > a else g.away.name} defeat {g.away.name if h > a else g.home.name} "
+                f"{max(h, a)}-{min(h, a)}"
+            )
+            if phase == "final"
+            else None,
+            "venue": f"{g.home.location} Stadium",
+            "week": g.week,
+            "date": iso_ms(g.commence_ts),
+            "season": g.season,
+            "postseason": False,
+            "status": status,
+            "home_team_score": h,
+            "visitor_team_score": a,
         }
         for prefix, side in (("home_team", hp), ("visitor_team", ap)):
             for i in range(4):
@@ -361,27 +455,46 @@ class BallDontLie:
 
     def _mlb_game(self, g: Game, phase: str, h: int, a: int, c: int) -> dict[str, object]:
         res = path_of(self.seed, g).result if phase in ("live", "final") else None
-        status = {"scheduled": "STATUS_SCHEDULED", "live": "STATUS_IN_PROGRESS", "final": "STATUS_FINAL",
-                  "postponed": "STATUS_POSTPONED"}[phase]
+        status = {
+            "scheduled": "STATUS_SCHEDULED",
+            "live": "STATUS_IN_PROGRESS",
+            "final": "STATUS_FINAL",
+            "postponed": "STATUS_POSTPONED",
+        }[phase]
         played = len(res.home_by_period) if phase == "final" else (c + 1 if phase == "live" else 0)
 
         def side(by: tuple[int, ...] | None, runs: int, salt: int) -> dict[str, object]:
             innings = list(by[:played]) if by else []
             if phase == "live" and innings:
                 innings[-1] = max(0, runs - sum(innings[:-1]))
-            return {"hits": runs + (g.index * salt) % 5 + (runs // 2), "runs": runs,
-                    "errors": (g.index + salt) % 3 // 2, "inning_scores": innings}
+            return {
+                "hits": runs + (g.index * salt) % 5 + (runs // 2),
+                "runs": runs,
+                "errors": (g.index + salt) % 3 // 2,
+                "inning_scores": innings,
+            }
 
         inning = played if phase != "scheduled" else 0
         return {
-            "id": g.balldontlie_id, "home_team_name": g.home.full_name, "away_team_name": g.away.full_name,
-            "home_team": self.team_json(g.home), "away_team": self.team_json(g.away), "season": g.season,
-            "postseason": False, "season_type": "regular", "date": iso_ms(g.commence_ts),
+            "id": g.balldontlie_id,
+            "home_team_name": g.home.full_name,
+            "away_team_name": g.away.full_name,
+            "home_team": self.team_json(g.home),
+            "away_team": self.team_json(g.away),
+            "season": g.season,
+            "postseason": False,
+            "season_type": "regular",
+            "date": iso_ms(g.commence_ts),
             "home_team_data": side(res.home_by_period if res else None, h, 3),
             "away_team_data": side(res.away_by_period if res else None, a, 7),
-            "venue": f"{g.home.location} Ballpark", "attendance": 20_000 + (g.index * 7919) % 25_000 if phase == "final" else 0,
-            "conference_play": g.home.conference == g.away.conference, "period": inning,
-            "clock": 0, "display_clock": "0:00", "scoring_summary": [], "status": status,
+            "venue": f"{g.home.location} Ballpark",
+            "attendance": 20_000 + (g.index * 7919) % 25_000 if phase == "final" else 0,
+            "conference_play": g.home.conference == g.away.conference,
+            "period": inning,
+            "clock": 0,
+            "display_clock": "0:00",
+            "scoring_summary": [],
+            "status": status,
         }
 
     # ------------------------------------------------------------ stats, injuries, lineups
@@ -391,10 +504,16 @@ class BallDontLie:
             return []  # per-player lines are simulated for the NBA only
         player_ids = set(_ints(q, "player_ids"))
         gq = {k: v for k, v in q.items() if k not in ("player_ids", "player_ids[]", "cursor", "per_page")}
-        if player_ids and not any(k.split("[")[0] in ("game_ids", "dates", "seasons", "start_date", "end_date") for k in gq):
+        if player_ids and not any(
+            k.split("[")[0] in ("game_ids", "dates", "seasons", "start_date", "end_date") for k in gq
+        ):
             gq["seasons"] = [str(BY_LEAGUE[league].season_of(now.date()))]
         if player_ids:
-            tids = {team_bdl_id(p.team, teams_for(league)) for p in all_players(league, self.seed) if p.id in player_ids}
+            tids = {
+                team_bdl_id(p.team, teams_for(league))
+                for p in all_players(league, self.seed)
+                if p.id in player_ids
+            }
             gq["team_ids"] = [str(t) for t in tids] or ["-1"]
         rows = []
         for g in self._games(league, gq, now):
@@ -413,9 +532,20 @@ class BallDontLie:
     def _flat_game(self, g: Game, now: datetime) -> dict[str, object]:
         full = self.game_json(g, now)
         teams = teams_for(g.league)
-        return {k: full[k] for k in ("id", "date", "season", "status", "period", "time", "postseason",
-                                     "home_team_score", "visitor_team_score")} | {
-            "home_team_id": team_bdl_id(g.home, teams), "visitor_team_id": team_bdl_id(g.away, teams)}
+        return {
+            k: full[k]
+            for k in (
+                "id",
+                "date",
+                "season",
+                "status",
+                "period",
+                "time",
+                "postseason",
+                "home_team_score",
+                "visitor_team_score",
+            )
+        } | {"home_team_id": team_bdl_id(g.home, teams), "visitor_team_id": team_bdl_id(g.away, teams)}
 
     def _stat_json(self, g: Game, s, game_flat: dict[str, object]) -> dict[str, object]:  # noqa: ANN001 - StatLine
         def pct(m: int, a: int) -> float:
@@ -423,14 +553,32 @@ class BallDontLie:
 
         return {
             "id": g.balldontlie_id * 100 + s.player.id % 100 + (0 if s.player.team is g.home else 50),
-            "min": f"{s.minutes:02d}", "fgm": s.fgm, "fga": s.fga, "fg_pct": pct(s.fgm, s.fga),
-            "fg3m": s.fg3m, "fg3a": s.fg3a, "fg3_pct": pct(s.fg3m, s.fg3a), "ftm": s.ftm, "fta": s.fta,
-            "ft_pct": pct(s.ftm, s.fta), "oreb": s.oreb, "dreb": s.dreb, "reb": s.oreb + s.dreb, "ast": s.ast,
-            "stl": s.stl, "blk": s.blk, "turnover": s.turnover, "pf": s.pf, "pts": s.pts,
+            "min": f"{s.minutes:02d}",
+            "fgm": s.fgm,
+            "fga": s.fga,
+            "fg_pct": pct(s.fgm, s.fga),
+            "fg3m": s.fg3m,
+            "fg3a": s.fg3a,
+            "fg3_pct": pct(s.fg3m, s.fg3a),
+            "ftm": s.ftm,
+            "fta": s.fta,
+            "ft_pct": pct(s.ftm, s.fta),
+            "oreb": s.oreb,
+            "dreb": s.dreb,
+            "reb": s.oreb + s.dreb,
+            "ast": s.ast,
+            "stl": s.stl,
+            "blk": s.blk,
+            "turnover": s.turnover,
+            "pf": s.pf,
+            "pts": s.pts,
             "plus_minus": (game_flat["home_team_score"] - game_flat["visitor_team_score"])
-            * (1 if s.player.team is g.home else -1) * s.minutes // 48,
+            * (1 if s.player.team is g.home else -1)
+            * s.minutes
+            // 48,
             "player": self.player_json("nba", s.player, team_id_only=True),
-            "team": self.team_json(s.player.team), "game": game_flat,
+            "team": self.team_json(s.player.team),
+            "game": game_flat,
         }
 
     def _injuries(self, league: str, q: dict[str, list[str]], now: datetime) -> list[dict[str, object]]:
@@ -444,19 +592,41 @@ class BallDontLie:
                 if player_ids and inj.player.id not in player_ids:
                     continue
                 if league == "nba":
-                    rows.append({"player": self.player_json(league, inj.player, team_id_only=True),
-                                 "return_date": inj.return_date, "description": inj.description,
-                                 "status": inj.status})
+                    rows.append(
+                        {
+                            "player": self.player_json(league, inj.player, team_id_only=True),
+                            "return_date": inj.return_date,
+                            "description": inj.description,
+                            "status": inj.status,
+                        }
+                    )
                 elif league == "nfl":
-                    rows.append({"player": self.player_json(league, inj.player), "status": inj.status,
-                                 "comment": inj.description, "date": iso_ms(int(datetime.combine(
-                                     inj.start, datetime.min.time(), tzinfo=UTC).timestamp()))})
+                    rows.append(
+                        {
+                            "player": self.player_json(league, inj.player),
+                            "status": inj.status,
+                            "comment": inj.description,
+                            "date": iso_ms(
+                                int(datetime.combine(inj.start, datetime.min.time(), tzinfo=UTC).timestamp())
+                            ),
+                        }
+                    )
                 else:
-                    rows.append({"player": self.player_json(league, inj.player),
-                                 "date": iso_ms(int(datetime.combine(inj.start, datetime.min.time(), tzinfo=UTC).timestamp())),
-                                 "return_date": inj.end.isoformat() if inj.end else None, "type": inj.body_part,
-                                 "detail": inj.body_part, "side": None, "status": inj.status,
-                                 "long_comment": inj.description, "short_comment": inj.description})
+                    rows.append(
+                        {
+                            "player": self.player_json(league, inj.player),
+                            "date": iso_ms(
+                                int(datetime.combine(inj.start, datetime.min.time(), tzinfo=UTC).timestamp())
+                            ),
+                            "return_date": inj.end.isoformat() if inj.end else None,
+                            "type": inj.body_part,
+                            "detail": inj.body_part,
+                            "side": None,
+                            "status": inj.status,
+                            "long_comment": inj.description,
+                            "short_comment": inj.description,
+                        }
+                    )
         return rows
 
     def _lineups(self, league: str, q: dict[str, list[str]], now: datetime) -> list[dict[str, object]]:
@@ -476,8 +646,14 @@ class BallDontLie:
                 out = unavailable(league, tid, g.slate_date, self.seed)
                 roster = [p for p in rosters(league, self.seed)[tid] if p.id not in out]
                 for i, p in enumerate(roster):
-                    rows.append({"id": gid * 100 + (0 if team is g.home else 50) + i, "game_id": gid,
-                                 "starter": i < 5, "position": p.position,
-                                 "player": self.player_json(league, p, team_id_only=True),
-                                 "team": self.team_json(team)})
+                    rows.append(
+                        {
+                            "id": gid * 100 + (0 if team is g.home else 50) + i,
+                            "game_id": gid,
+                            "starter": i < 5,
+                            "position": p.position,
+                            "player": self.player_json(league, p, team_id_only=True),
+                            "team": self.team_json(team),
+                        }
+                    )
         return rows

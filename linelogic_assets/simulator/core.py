@@ -63,7 +63,7 @@ class Simulator:
             return self._odds.handle(path, params, now, seq, fault)
         for prefix, league in _BDL_PREFIXES:
             if path.startswith(prefix):
-                return self._bdl.handle(league, path[len(prefix):], params, headers, now, seq, fault)
+                return self._bdl.handle(league, path[len(prefix) :], params, headers, now, seq, fault)
         return SimResponse.json(404, {"message": "Not found"})
 
     def handle(self, request: httpx.Request) -> httpx.Response:

@@ -7,7 +7,6 @@ a book re-quotes every `cadence` minutes from the model as it was `lag` minutes 
 
 from __future__ import annotations
 
-import bisect
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -15,8 +14,8 @@ from functools import lru_cache
 import numpy as np
 
 from .books import BOOK_INDEX, Book
-from .model import MODELS, Result, dist, draw_result, opening_xt
-from .rng import centred, rng_for, seed_of, unit
+from .model import MODELS, NormalDist, PoissonDist, Result, dist, draw_result, opening_xt
+from .rng import rng_for, seed_of, unit
 from .schedule import DURATION_MIN, LEAD_MIN, Game, season_schedule
 
 LIVE_STEPS = 120  # in-play quotes use the game clock quantised to 1/120 of the game
@@ -24,13 +23,16 @@ LIVE_STEPS = 120  # in-play quotes use the game clock quantised to 1/120 of the 
 
 @dataclass
 class BookTrack:
-    offset: int  # minute of the first quote after the open
+    """One book's pre-game quotes on one game, per publishing slot (precomputed with numpy)."""
+
+    offset: int  # minute (from the open) of the book's first quote
     second: int  # second within the minute the book publishes
-    slot_minutes: list[int]  # minute (from open) of each pre-game slot
-    qx: list[int]
-    qt: list[int]
-    chg_x: list[int]  # slot indices where the book's view of x changed
-    chg_t: list[int]
+    listed: bool  # whether the book lists this event at all
+    markets: frozenset[str]  # priced markets it offers on this event
+    xs: np.ndarray  # the book's view of x per slot (quantised true model + book noise)
+    ts: np.ndarray
+    x_upd: np.ndarray  # unix time of the last change of x (h2h/spreads last_update) per slot
+    t_upd: np.ndarray
 
 
 @dataclass
@@ -61,11 +63,13 @@ def game_path(seed: int, league: str, season: int, index: int) -> GamePath:
     g = season_schedule(league, season, seed).games[index]
     m = MODELS[league]
     n = LEAD_MIN[league]
-    x0, t0 = opening_xt(league, season, seed, g.home.id, g.away.id, rng_for(seed, league, season, index, "open"))
+    x0, t0 = opening_xt(
+        league, season, seed, g.home.id, g.away.id, rng_for(seed, league, season, index, "open")
+    )
     gen = np.random.default_rng(seed_of(seed, league, season, index, "path"))
     sx = gen.normal(0.0, m.walk_x / math.sqrt(n), n)
     st = gen.normal(0.0, m.walk_t / math.sqrt(n), n)
-    k = int(gen.poisson(0.6 * n / 1440))  # news shocks (injury reports, lineup news)
+    k = int(gen.poisson(1.0))  # occasional news shocks (injury reports, lineup news)
     at = gen.integers(0, n, k)
     np.add.at(sx, at, gen.normal(0.0, m.shock_x, k))
     np.add.at(st, at, gen.normal(0.0, m.walk_t * 0.5, k))
@@ -81,26 +85,62 @@ def path_of(seed: int, g: Game) -> GamePath:
     return game_path(seed, g.league, g.season, g.index)
 
 
+_MARKET_COVER = {"h2h": (0.97, 0.98), "spreads": (0.95, 0.5), "totals": (0.93, 0.5)}
+
+
+def _last_change(q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index of the slot where the current value began, segment number) for each slot."""
+    change = np.ones(len(q), dtype=bool)
+    change[1:] = q[1:] != q[:-1]
+    idx = np.where(change, np.arange(len(q)), 0)
+    return np.maximum.accumulate(idx), np.cumsum(change) - 1
+
+
 def _track(path: GamePath, book: Book, bidx: int) -> BookTrack:
     tr = path.tracks.get(bidx)
     if tr is not None:
         return tr
-    m = MODELS[path.game.league]
+    g = path.game
+    m = MODELS[g.league]
     n = len(path.x) - 1
     k = book.cadence_minutes
     offset = int(unit(path.gseed, bidx, 11) * k) + int(unit(path.gseed, bidx, 13) * 20)  # books open late
+    second = int(unit(path.gseed, bidx, 12) * 60)
     slots = np.arange(offset, n, k)
+    if len(slots) == 0:
+        slots = np.array([max(0, n - 1)])
     mm = np.clip(slots - book.lag_minutes, 0, n)
     qx = np.rint(path.x[mm] / m.x_quantum).astype(np.int64)
     qt = np.rint(path.t[mm] / m.t_quantum).astype(np.int64)
-    chg_x = np.concatenate(([0], np.flatnonzero(np.diff(qx)) + 1)) if len(qx) else np.zeros(0, np.int64)
-    chg_t = np.concatenate(([0], np.flatnonzero(np.diff(qt)) + 1)) if len(qt) else np.zeros(0, np.int64)
+    lx, segx = _last_change(qx)
+    lt, segt = _last_change(qt)
+    # book-specific error, redrawn only when the book's view changes (so last_update stays honest)
+    gen = np.random.default_rng([path.gseed & 0xFFFFFFFF, bidx])
+    nx = np.rint(gen.normal(0.0, book.noise, int(segx[-1]) + 1))[segx]
+    nt = np.rint(gen.normal(0.0, book.noise, int(segt[-1]) + 1))[segt]
+    base = g.open_ts + second
+    exch = book.is_exchange
+    markets = frozenset(
+        mk
+        for i, (mk, (retail, exchange)) in enumerate(_MARKET_COVER.items())
+        if unit(path.gseed, bidx, 31 + i) < (exchange if exch else retail)
+    )
     tr = BookTrack(
-        offset, int(unit(path.gseed, bidx, 12) * 60), slots.tolist(), qx.tolist(), qt.tolist(),
-        chg_x.tolist(), chg_t.tolist(),
+        offset=int(slots[0]),
+        second=second,
+        listed=unit(path.gseed, bidx, 30) < book.coverage,
+        markets=markets,
+        xs=((qx + nx) * m.x_quantum).round(6),
+        ts=((qt + nt) * m.t_quantum).round(6),
+        x_upd=base + slots[lx] * 60,
+        t_upd=base + slots[lt] * 60,
     )
     path.tracks[bidx] = tr
     return tr
+
+
+def track(path: GamePath, book: Book) -> BookTrack:
+    return _track(path, book, BOOK_INDEX[book.key])
 
 
 @dataclass(frozen=True)
@@ -130,32 +170,22 @@ def progress(result: Result, frac: float) -> tuple[int, int, int, float]:
     return h, a, c, g
 
 
-def book_quote(path: GamePath, book: Book, ts: int) -> Quote | None:
+def book_quote(path: GamePath, book: Book, ts: int, tr: BookTrack | None = None) -> Quote | None:
     """What `book` shows at unix time `ts`, or None if it has not priced the game yet."""
     g = path.game
-    bidx = BOOK_INDEX[book.key]
-    m = MODELS[g.league]
-    tr = _track(path, book, bidx)
+    tr = tr or track(path, book)
     rel = (ts - g.open_ts - tr.second) // 60
-    if not tr.slot_minutes or rel < tr.offset:
+    if rel < tr.offset:
         return None
-    j = min((rel - tr.offset) // book.cadence_minutes, len(tr.slot_minutes) - 1)
-    qx, qt = tr.qx[j], tr.qt[j]
-    nx = round(centred(path.gseed, bidx, qx) * book.noise)
-    nt = round(centred(path.gseed, bidx, qt, 7) * book.noise)
-    x = (qx + nx) * m.x_quantum
-    t = (qt + nt) * m.t_quantum
-    cx = tr.chg_x[bisect.bisect_right(tr.chg_x, j) - 1]
-    ct = tr.chg_t[bisect.bisect_right(tr.chg_t, j) - 1]
-    x_upd = g.open_ts + tr.slot_minutes[cx] * 60 + tr.second
-    t_upd = g.open_ts + tr.slot_minutes[ct] * 60 + tr.second
+    j = min((rel - tr.offset) // book.cadence_minutes, len(tr.xs) - 1)
+    x, t = float(tr.xs[j]), float(tr.ts[j])
     if ts < g.commence_ts:
-        return Quote(x, t, 1.0, 0, 0, x_upd, t_upd)
+        return Quote(x, t, 1.0, 0, 0, int(tr.x_upd[j]), int(tr.t_upd[j]))
     # in play: re-quote every minute or two from the live score (seen `lag` minutes late)
     step = max(1, book.cadence_minutes // 5) * 60
     slot = g.commence_ts + ((ts - g.commence_ts - tr.second) // step) * step + tr.second
     if slot < g.commence_ts:
-        return Quote(x, t, 1.0, 0, 0, x_upd, t_upd)
+        return Quote(x, t, 1.0, 0, 0, int(tr.x_upd[j]), int(tr.t_upd[j]))
     seen = max(g.commence_ts, slot - book.lag_minutes * 60)
     dur = DURATION_MIN[g.league] * 60
     steps = min(LIVE_STEPS - 1, (seen - g.commence_ts) * LIVE_STEPS // dur)
@@ -167,30 +197,41 @@ def book_quote(path: GamePath, book: Book, ts: int) -> Quote | None:
 # ---------------------------------------------------------------- prices
 
 
-def quote_prices(league: str, market: str, q: Quote, margin: float) -> tuple[tuple[str, float, float | None], ...]:
+def quote_prices(
+    league: str, market: str, q: Quote, margin: float
+) -> tuple[tuple[str, float, float | None], ...]:
     return market_prices(league, market, q.x, q.t, q.frac_left, q.d0, q.c0, margin)
 
 
-@lru_cache(maxsize=500_000)
 def market_prices(
     league: str, market: str, x: float, t: float, frac_left: float, d0: int, c0: int, margin: float
 ) -> tuple[tuple[str, float, float | None], ...]:
     """Priced outcomes as (side, unrounded decimal price, point); side is home/away/Over/Under."""
-    d = dist(league, x, t, frac_left, d0, c0)
-    kind = MODELS[league].kind
+    return _priced(league, market, dist(league, x, t, frac_left, d0, c0), x, t, frac_left, d0, c0, margin)
+
+
+def _priced(
+    league: str,
+    market: str,
+    d: NormalDist | PoissonDist,
+    x: float,
+    t: float,
+    frac_left: float,
+    d0: int,
+    c0: int,
+    margin: float,
+) -> tuple[tuple[str, float, float | None], ...]:
     if market in ("h2h", "h2h_lay"):
         p = min(max(d.p_home_win(), 0.004), 0.996)
         return (("home", _price(p, margin, market), None), ("away", _price(1 - p, margin, market), None))
+    normal = isinstance(d, NormalDist)
     if market == "spreads":
-        if kind == "normal":
-            hp = -round((x * frac_left + d0) * 2) / 2
-        else:
-            hp = -1.5 if d.p_home_win() >= 0.5 else 1.5
+        hp = -round((x * frac_left + d0) * 2) / 2 if normal else (-1.5 if d.p_home_win() >= 0.5 else 1.5)
         p = min(max(d.p_cover(hp), 0.004), 0.996)
         return (("home", _price(p, margin, market), hp), ("away", _price(1 - p, margin, market), -hp))
     if market == "totals":
         mean_total = t * frac_left + c0
-        pt = round(mean_total * 2) / 2 if kind == "normal" else math.floor(mean_total) + 0.5
+        pt = round(mean_total * 2) / 2 if normal else math.floor(mean_total) + 0.5
         p = min(max(d.p_over(pt), 0.004), 0.996)
         return (("Over", _price(p, margin, market), pt), ("Under", _price(1 - p, margin, market), pt))
     raise KeyError(market)
@@ -200,3 +241,44 @@ def _price(p: float, margin: float, market: str) -> float:
     if market == "h2h_lay":  # lay odds sit just above fair
         return max(1.01, 1.0 / (p * (1.0 - margin)))
     return max(1.01, 1.0 / (p * (1.0 + margin)))
+
+
+def american(dec: float) -> int:
+    return int(round((dec - 1.0) * 100)) if dec >= 2.0 else int(round(-100.0 / (dec - 1.0)))
+
+
+@lru_cache(maxsize=200_000)
+def book_outcomes(
+    league: str,
+    markets: tuple[str, ...],
+    x: float,
+    t: float,
+    frac_left: float,
+    d0: int,
+    c0: int,
+    margin: float,
+    american_odds: bool,
+    int_points: bool,
+    home: str,
+    away: str,
+) -> tuple[tuple[str, list[dict[str, object]]], ...]:
+    """Wire-ready (market key, outcomes) for one book state: 2-dp decimals or American ints, outcomes
+    alphabetical (totals: Over, Under). Cached as shared, never-mutated dicts."""
+    names = {"home": home, "away": away, "Over": "Over", "Under": "Under"}
+    swap = home > away
+    d = dist(league, x, t, frac_left, d0, c0)
+    out = []
+    for key in markets:
+        rows = []
+        for side, dec, point in _priced(league, key, d, x, t, frac_left, d0, c0, margin):
+            o: dict[str, object] = {
+                "name": names[side],
+                "price": american(dec) if american_odds else round(dec, 2),
+            }
+            if point is not None:
+                o["point"] = int(point) if int_points and point == int(point) else point
+            rows.append(o)
+        if key != "totals" and swap:
+            rows.reverse()
+        out.append((key, rows))
+    return tuple(out)

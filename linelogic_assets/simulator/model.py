@@ -42,8 +42,8 @@ class LeagueModel:
 
 
 MODELS: dict[str, LeagueModel] = {
-    "nba": LeagueModel("normal", 2.5, 4.5, 4.0, 224.0, 12.5, 18.0, 1.2, 2.0, 1.5, 0.1, 0.1, 4),
-    "nfl": LeagueModel("normal", 1.8, 5.0, 3.0, 44.5, 13.5, 10.0, 1.0, 1.2, 1.5, 0.1, 0.1, 4),
+    "nba": LeagueModel("normal", 2.5, 4.5, 4.0, 224.0, 12.5, 18.0, 1.0, 2.0, 1.0, 0.1, 0.1, 4),
+    "nfl": LeagueModel("normal", 1.8, 4.0, 3.0, 44.5, 13.5, 10.0, 1.0, 1.2, 1.0, 0.1, 0.1, 4),
     "mlb": LeagueModel("poisson", 0.06, 0.15, 0.4, 8.8, 0, 0, 0.05, 0.25, 0.06, 0.01, 0.02, 9),
     "nhl": LeagueModel("poisson", 0.08, 0.15, 0.25, 6.1, 0, 0, 0.05, 0.15, 0.06, 0.01, 0.02, 3),
 }
@@ -63,7 +63,9 @@ def ratings(league: str, season: int, seed: int) -> dict[str, tuple[float, float
     return {t.id: (rng.gauss(0, m.rating_sd), rng.gauss(0, m.pace_sd)) for t in teams_for(league)}
 
 
-def opening_xt(league: str, season: int, seed: int, home_id: str, away_id: str, rng: random.Random) -> tuple[float, float]:
+def opening_xt(
+    league: str, season: int, seed: int, home_id: str, away_id: str, rng: random.Random
+) -> tuple[float, float]:
     m = MODELS[league]
     r = ratings(league, season, seed)
     (sh, ph), (sa, pa) = r[home_id], r[away_id]
@@ -80,6 +82,17 @@ def rates(x: float, t: float) -> tuple[float, float]:
 # ---------------------------------------------------------------- normal family (NBA, NFL)
 
 
+_OT_MARGINS = [d for d in range(1, OT_MAX + 1)] + [-d for d in range(1, OT_MAX + 1)]
+_OT_GE = {n: sum(1 for d in _OT_MARGINS if d >= n) / len(_OT_MARGINS) for n in range(-OT_MAX - 1, OT_MAX + 2)}
+
+
+def _ot_ge(n: int) -> float:
+    """P(overtime margin >= n) for the uniform +-1..OT_MAX overtime margin."""
+    if n < -OT_MAX:
+        return 1.0
+    return _OT_GE.get(n, 0.0)
+
+
 class NormalDist:
     """Final integer margin D and total T given live offset (margin so far, total so far)."""
 
@@ -89,15 +102,11 @@ class NormalDist:
         self.mu, self.sd, self.t, self.sdt = mu, sd, t, sdt
         self.p0 = phi((0.5 - mu) / sd) - phi((-0.5 - mu) / sd)
 
-    def _ot_ge(self, n: int) -> float:
-        cnt = sum(1 for d in range(1, OT_MAX + 1) if d >= n) + sum(1 for d in range(1, OT_MAX + 1) if -d >= n)
-        return cnt / (2 * OT_MAX)
-
     def p_margin_ge(self, n: int) -> float:
         reg = 1.0 - phi((n - 0.5 - self.mu) / self.sd)
         if n <= 0:
             reg -= self.p0
-        return reg + self.p0 * self._ot_ge(n)
+        return reg + self.p0 * _ot_ge(n)
 
     def p_margin_eq(self, k: int) -> float:
         if k == 0:
@@ -146,8 +155,9 @@ class PoissonDist:
         tie = margins == 0
         ptie = float(mat[tie].sum())
         self.m_lo = int(margins.min())
-        mpmf = np.bincount((margins - self.m_lo).ravel(), weights=np.where(tie, 0.0, mat).ravel(),
-                           minlength=2 * _N + 2)
+        mpmf = np.bincount(
+            (margins - self.m_lo).ravel(), weights=np.where(tie, 0.0, mat).ravel(), minlength=2 * _N + 2
+        )
         mpmf[1 - self.m_lo] += ptie * w
         mpmf[-1 - self.m_lo] += ptie * (1 - w)
         tot = _SUM + c0
@@ -180,7 +190,9 @@ class PoissonDist:
 
 
 @lru_cache(maxsize=200_000)
-def dist(league: str, x: float, t: float, frac_left: float = 1.0, d0: int = 0, c0: int = 0) -> NormalDist | PoissonDist:
+def dist(
+    league: str, x: float, t: float, frac_left: float = 1.0, d0: int = 0, c0: int = 0
+) -> NormalDist | PoissonDist:
     """The final-result distribution given model (x, t), the share of the game left and the score so far."""
     m = MODELS[league]
     if m.kind == "normal":

@@ -12,11 +12,10 @@ from linelogic_assets.registry.teams import Team
 from linelogic_assets.sports import LEAGUES
 
 from . import faults as F
-from .books import BOOK_INDEX, BOOKS, BY_KEY, REGIONS, Book
+from .books import BOOKS, BY_KEY, REGIONS, Book
 from .limits import Quota, SlidingWindow
-from .lines import GamePath, book_quote, path_of, progress, quote_prices
+from .lines import GamePath, book_outcomes, book_quote, path_of, progress, track
 from .responses import SimResponse, iso_z, parse_iso
-from .rng import unit
 from .schedule import Game, games_between, listed_games, season_bounds
 from .settings import SimulatorSettings
 from .snapshots import SnapshotGrid
@@ -38,10 +37,6 @@ class OddsError(Exception):
 
 def error_body(code: str, message: str) -> dict[str, str]:
     return {"message": message, "error_code": code, "details_url": DOCS + code.lower().replace("_", "-")}
-
-
-def american(dec: float) -> int:
-    return int(round((dec - 1.0) * 100)) if dec >= 2.0 else int(round(-100.0 / (dec - 1.0)))
 
 
 def renamed(team: Team) -> str:
@@ -75,30 +70,51 @@ class OddsApi:
 
     # ------------------------------------------------------------ entry point
 
-    def handle(self, path: str, query: dict[str, list[str]], now: datetime, seq: int, fault: str | None) -> SimResponse:
+    def handle(
+        self, path: str, query: dict[str, list[str]], now: datetime, seq: int, fault: str | None
+    ) -> SimResponse:
         req = _Req(query, now, seq)
         key = req.get("apiKey") or req.get("api_key")
         if not key:
-            return self._error(OddsError(401, "MISSING_KEY", "API key is missing. Get an API key at https://the-odds-api.com"))
+            return self._error(
+                OddsError(
+                    401, "MISSING_KEY", "API key is missing. Get an API key at https://the-odds-api.com"
+                )
+            )
         if key not in self.settings.oddsapi_keys:
-            return self._error(OddsError(401, "INVALID_KEY", "API key is not valid. Get an API key at https://the-odds-api.com"))
+            return self._error(
+                OddsError(
+                    401, "INVALID_KEY", "API key is not valid. Get an API key at https://the-odds-api.com"
+                )
+            )
         month = now.strftime("%Y-%m")
         faults = self.settings.faults
         if fault == F.TIMEOUT:
             return SimResponse(504, timeout=True)
         if fault == F.RATE_LIMITED or not self.limiter.allow(key, self.settings.oddsapi_rate_per_second):
             headers = {**self.quota.headers(key, month, 0), "Retry-After": str(faults.retry_after_seconds)}
-            return self._error(OddsError(429, "EXCEEDED_FREQ_LIMIT", "Frequency limit exceeded. Slow down the rate of requests."), headers)
+            return self._error(
+                OddsError(
+                    429, "EXCEEDED_FREQ_LIMIT", "Frequency limit exceeded. Slow down the rate of requests."
+                ),
+                headers,
+            )
         if fault == F.SERVER_ERROR:
             status = F.server_error_status(faults, seq)
-            return SimResponse.json(status, {"message": "Internal server error"}, self.quota.headers(key, month, 0))
+            return SimResponse.json(
+                status, {"message": "Internal server error"}, self.quota.headers(key, month, 0)
+            )
         try:
             obj, cost = self._route(path, req)
         except OddsError as e:
             return self._error(e, self.quota.headers(key, month, 0))
         if not self.quota.try_charge(key, month, 0 if fault == F.TRUNCATED else cost):
             return self._error(
-                OddsError(401, "OUT_OF_USAGE_CREDITS", "Usage quota has been reached. See usage plans at https://the-odds-api.com"),
+                OddsError(
+                    401,
+                    "OUT_OF_USAGE_CREDITS",
+                    "Usage quota has been reached. See usage plans at https://the-odds-api.com",
+                ),
                 self.quota.headers(key, month, 0),
             )
         if fault == F.TRUNCATED:
@@ -167,11 +183,17 @@ class OddsApi:
         else:
             raw = req.get("regions")
             if not raw:
-                raise OddsError(422, "MISSING_REGION", "Missing regions. Specify at least one region, e.g. regions=us")
+                raise OddsError(
+                    422, "MISSING_REGION", "Missing regions. Specify at least one region, e.g. regions=us"
+                )
             regs = list(dict.fromkeys(r.strip() for r in raw.split(",") if r.strip()))
             bad = [r for r in regs if r not in REGIONS]
             if bad or not regs:
-                raise OddsError(422, "INVALID_REGION", f"Invalid regions: {','.join(bad)}. Valid regions are {','.join(REGIONS)}")
+                raise OddsError(
+                    422,
+                    "INVALID_REGION",
+                    f"Invalid regions: {','.join(bad)}. Valid regions are {','.join(REGIONS)}",
+                )
             books = [b for b in BOOKS if b.region in regs]
             regions = len(regs)
         day = datetime.fromtimestamp(day_ts, UTC).date()
@@ -182,13 +204,17 @@ class OddsApi:
         mks = list(dict.fromkeys(m.strip() for m in raw.split(",") if m.strip()))
         bad = [m for m in mks if (m not in FEATURED if featured_only else not _MARKET_KEY.match(m))]
         if bad or not mks:
-            raise OddsError(422, "INVALID_MARKET", f"Markets not supported by this endpoint: {', '.join(bad)}")
+            raise OddsError(
+                422, "INVALID_MARKET", f"Markets not supported by this endpoint: {', '.join(bad)}"
+            )
         return mks
 
     def _american(self, req: _Req) -> bool:
         fmt = req.get("oddsFormat") or "decimal"
         if fmt not in ("decimal", "american"):
-            raise OddsError(422, "INVALID_ODDS_FORMAT", "Invalid oddsFormat. Valid values are decimal, american")
+            raise OddsError(
+                422, "INVALID_ODDS_FORMAT", "Invalid oddsFormat. Valid values are decimal, american"
+            )
         return fmt == "american"
 
     def _event_ids(self, req: _Req) -> set[str] | None:
@@ -197,12 +223,17 @@ class OddsApi:
             return None
         ids = [i.strip() for i in raw.split(",") if i.strip()]
         if any(not _HEX32.match(i) for i in ids):
-            raise OddsError(422, "INVALID_EVENT_ID", "Invalid eventIds. Event ids are 32 character hex strings")
+            raise OddsError(
+                422, "INVALID_EVENT_ID", "Invalid eventIds. Event ids are 32 character hex strings"
+            )
         return set(ids)
 
     def _commence(self, req: _Req) -> tuple[int | None, int | None]:
         out: list[int | None] = []
-        for name, code in (("commenceTimeFrom", "INVALID_COMMENCE_TIME_FROM"), ("commenceTimeTo", "INVALID_COMMENCE_TIME_TO")):
+        for name, code in (
+            ("commenceTimeFrom", "INVALID_COMMENCE_TIME_FROM"),
+            ("commenceTimeTo", "INVALID_COMMENCE_TIME_TO"),
+        ):
             raw = req.get(name)
             if raw is None:
                 out.append(None)
@@ -210,17 +241,25 @@ class OddsApi:
             try:
                 out.append(int(parse_iso(raw).timestamp()))
             except ValueError:
-                raise OddsError(422, code, f"Invalid {name}. Use ISO 8601 format, e.g. 2024-05-03T00:30:00Z") from None
+                raise OddsError(
+                    422, code, f"Invalid {name}. Use ISO 8601 format, e.g. 2024-05-03T00:30:00Z"
+                ) from None
         return out[0], out[1]
 
     def _snapshot(self, req: _Req) -> tuple[int, dict[str, object]]:
         raw = req.get("date")
         if not raw:
-            raise OddsError(422, "MISSING_HISTORICAL_TIMESTAMP", "Missing date. Specify a date in ISO 8601 format")
+            raise OddsError(
+                422, "MISSING_HISTORICAL_TIMESTAMP", "Missing date. Specify a date in ISO 8601 format"
+            )
         try:
             ts = int(parse_iso(raw).timestamp())
         except ValueError:
-            raise OddsError(422, "INVALID_HISTORICAL_TIMESTAMP", "Invalid date. Use ISO 8601 format, e.g. 2021-10-18T12:00:00Z") from None
+            raise OddsError(
+                422,
+                "INVALID_HISTORICAL_TIMESTAMP",
+                "Invalid date. Use ISO 8601 format, e.g. 2021-10-18T12:00:00Z",
+            ) from None
         now = int(req.now.timestamp())
         if ts > now:
             raise OddsError(422, "INVALID_HISTORICAL_TIMESTAMP", "Invalid date. The date must be in the past")
@@ -238,16 +277,21 @@ class OddsApi:
         ids = self._event_ids(req)
         lo, hi = self._commence(req) if use_commence else (None, None)
         if sport == "upcoming":  # live games plus the next 8, across sports; commence filters ignored
-            games = sorted((g for s in LEAGUES for g in listed_games(_LEAGUE_OF_SPORT[s], ts, self.seed)),
-                           key=lambda g: (g.commence_ts, g.event_id))
+            games = sorted(
+                (g for s in LEAGUES for g in listed_games(_LEAGUE_OF_SPORT[s], ts, self.seed)),
+                key=lambda g: (g.commence_ts, g.event_id),
+            )
             live = [g for g in games if g.commence_ts <= ts]
             games = live + [g for g in games if g.commence_ts > ts][:8]
             lo = hi = None
         else:
             games = listed_games(_LEAGUE_OF_SPORT[sport], ts, self.seed)
         return [
-            g for g in games
-            if (ids is None or g.event_id in ids) and (lo is None or g.commence_ts >= lo) and (hi is None or g.commence_ts <= hi)
+            g
+            for g in games
+            if (ids is None or g.event_id in ids)
+            and (lo is None or g.commence_ts >= lo)
+            and (hi is None or g.commence_ts <= hi)
         ]
 
     def _header(self, g: Game, unix: bool) -> dict[str, object]:
@@ -273,18 +317,30 @@ class OddsApi:
     def _sports(self, req: _Req) -> list[dict[str, object]]:
         show_all = (req.get("all") or "false").lower()
         if show_all not in ("true", "false"):
-            raise OddsError(422, "INVALID_ALL_SPORTS_PARAM", "Invalid all parameter. Valid values are true, false")
+            raise OddsError(
+                422, "INVALID_ALL_SPORTS_PARAM", "Invalid all parameter. Valid values are true, false"
+            )
         today = req.now.date()
         out = []
         for lg in sorted(LEAGUES.values(), key=lambda x: x.sport_key):
             # in season from a week before opening day to ~2 months after the regular season (playoffs)
             active = any(
-                season_bounds(lg, s)[0] - timedelta(days=7) <= today <= season_bounds(lg, s)[1] + timedelta(days=60)
+                season_bounds(lg, s)[0] - timedelta(days=7)
+                <= today
+                <= season_bounds(lg, s)[1] + timedelta(days=60)
                 for s in (today.year - 1, today.year)
             )
             if active or show_all == "true":
-                out.append({"key": lg.sport_key, "group": lg.group, "title": lg.title,
-                            "description": lg.description, "active": active, "has_outrights": False})
+                out.append(
+                    {
+                        "key": lg.sport_key,
+                        "group": lg.group,
+                        "title": lg.title,
+                        "description": lg.description,
+                        "active": active,
+                        "has_outrights": False,
+                    }
+                )
         return out
 
     def _events(self, sport: str, req: _Req, ts: int) -> list[dict[str, object]]:
@@ -305,8 +361,14 @@ class OddsApi:
                 ev["bookmakers"] = []
             else:
                 ev["bookmakers"] = self._bookmakers(
-                    path_of(self.seed, g), books, markets, ts, american_odds, unix,
-                    bulk=True, drop_market_update=drift.drop_market_last_update,
+                    path_of(self.seed, g),
+                    books,
+                    markets,
+                    ts,
+                    american_odds,
+                    unix,
+                    bulk=True,
+                    drop_market_update=drift.drop_market_last_update,
                 )
             rows.append(ev)
         cost = len(markets) * regions if rows else 0
@@ -314,18 +376,34 @@ class OddsApi:
 
     def _event_odds(self, sport: str, event_id: str, req: _Req, ts: int) -> tuple[dict[str, object], int]:
         if not _HEX32.match(event_id):
-            raise OddsError(422, "INVALID_EVENT_ID", "Invalid event id. Event ids are 32 character hex strings")
+            raise OddsError(
+                422, "INVALID_EVENT_ID", "Invalid event id. Event ids are 32 character hex strings"
+            )
         unix = self._unix(req)
         markets = self._markets(req, featured_only=False)
         american_odds = self._american(req)
         books, regions = self._books(req, ts)
         leagues = [_LEAGUE_OF_SPORT[s] for s in LEAGUES] if sport == "upcoming" else [_LEAGUE_OF_SPORT[sport]]
-        game = next((g for lg in leagues for g in listed_games(lg, ts, self.seed) if g.event_id == event_id), None)
+        game = next(
+            (g for lg in leagues for g in listed_games(lg, ts, self.seed) if g.event_id == event_id), None
+        )
         if game is None:
-            raise OddsError(404, "EVENT_NOT_FOUND", "Event not found. The event may have expired or the event id is invalid.")
+            raise OddsError(
+                404,
+                "EVENT_NOT_FOUND",
+                "Event not found. The event may have expired or the event id is invalid.",
+            )
         ev = self._header(game, unix)
-        ev["bookmakers"] = self._bookmakers(path_of(self.seed, game), books, markets, ts, american_odds, unix,
-                                            bulk=False, drop_market_update=False)
+        ev["bookmakers"] = self._bookmakers(
+            path_of(self.seed, game),
+            books,
+            markets,
+            ts,
+            american_odds,
+            unix,
+            bulk=False,
+            drop_market_update=False,
+        )
         returned = {m["key"] for b in ev["bookmakers"] for m in b["markets"]} & set(markets)
         return ev, len(returned) * regions
 
@@ -335,7 +413,9 @@ class OddsApi:
         days = None
         if raw is not None:
             if not raw.isdigit() or not 1 <= int(raw) <= 3:
-                raise OddsError(422, "INVALID_SCORES_DAYS_FROM", "Invalid daysFrom. Valid values are 1, 2 or 3")
+                raise OddsError(
+                    422, "INVALID_SCORES_DAYS_FROM", "Invalid daysFrom. Valid values are 1, 2 or 3"
+                )
             days = int(raw)
         ids = self._event_ids(req)
         leagues = [_LEAGUE_OF_SPORT[s] for s in LEAGUES] if sport == "upcoming" else [_LEAGUE_OF_SPORT[sport]]
@@ -343,8 +423,11 @@ class OddsApi:
         for lg in leagues:
             games = listed_games(lg, ts, self.seed)
             if days is not None:
-                done = [g for g in games_between(lg, ts - days * _DAY, ts, self.seed)
-                        if g.end_ts <= ts and not g.postponed]
+                done = [
+                    g
+                    for g in games_between(lg, ts - days * _DAY, ts, self.seed)
+                    if g.end_ts <= ts and not g.postponed
+                ]
                 games = done + games
             for g in sorted(games, key=lambda g: (g.commence_ts, g.event_id)):
                 if ids is not None and g.event_id not in ids:
@@ -364,19 +447,34 @@ class OddsApi:
             else:
                 h, a, _, _ = progress(res, (ts - g.commence_ts) / (g.end_ts - g.commence_ts))
                 last = ts - ts % 30
-            scores = [{"name": row["home_team"], "score": str(h)}, {"name": row["away_team"], "score": str(a)}]
+            scores = [
+                {"name": row["home_team"], "score": str(h)},
+                {"name": row["away_team"], "score": str(a)},
+            ]
         return {
-            "id": row["id"], "sport_key": row["sport_key"], "sport_title": row["sport_title"],
-            "commence_time": row["commence_time"], "completed": completed,
-            "home_team": row["home_team"], "away_team": row["away_team"],
-            "scores": scores, "last_update": self._time(last, unix),
+            "id": row["id"],
+            "sport_key": row["sport_key"],
+            "sport_title": row["sport_title"],
+            "commence_time": row["commence_time"],
+            "completed": completed,
+            "home_team": row["home_team"],
+            "away_team": row["away_team"],
+            "scores": scores,
+            "last_update": self._time(last, unix),
         }
 
     # ------------------------------------------------------------ prices
 
     def _bookmakers(
-        self, path: GamePath, books: list[Book], markets: list[str], ts: int, american_odds: bool, unix: bool,
-        bulk: bool, drop_market_update: bool,
+        self,
+        path: GamePath,
+        books: list[Book],
+        markets: list[str],
+        ts: int,
+        american_odds: bool,
+        unix: bool,
+        bulk: bool,
+        drop_market_update: bool,
     ) -> list[dict[str, object]]:
         g = path.game
         league = g.league
@@ -384,62 +482,67 @@ class OddsApi:
         names = {
             "home": renamed(g.home) if drift.renamed_teams else g.home.full_name,
             "away": renamed(g.away) if drift.renamed_teams else g.away.full_name,
-            "Over": "Over", "Under": "Under",
+            "Over": "Over",
+            "Under": "Under",
         }
         int_points = drift.integer_points
+        home, away = names["home"], names["away"]
+        fmt_time = self._time
+        with_update = not (bulk and drop_market_update)
         out = []
         for book in books:
-            bidx = BOOK_INDEX[book.key]
-            if _u(path.gseed, bidx, 30) >= book.coverage:
+            tr = track(path, book)
+            if not tr.listed:
                 continue
-            q = book_quote(path, book, ts)
+            q = book_quote(path, book, ts, tr)
             if q is None:
                 continue
-            mks = []
-            latest = 0
+            keys: list[str] = []
             for mk in markets:
-                if mk not in _PRICED or not _covers(path.gseed, bidx, mk, book):
-                    continue
-                for key in (mk, "h2h_lay") if (mk == "h2h" and book.is_exchange) else (mk,):
-                    updated = q.t_updated if mk == "totals" else q.x_updated
-                    latest = max(latest, updated)
-                    outcomes = []
-                    for side, dec, point in quote_prices(league, key, q, book.margin):
-                        o: dict[str, object] = {
-                            "name": names[side],
-                            "price": american(dec) if american_odds else round(dec, 2),
-                        }
-                        if point is not None:
-                            o["point"] = int(point) if int_points and point == int(point) else point
-                        outcomes.append(o)
-                    if mk != "totals":
-                        outcomes.sort(key=lambda o: o["name"])
-                    m: dict[str, object] = {"key": key}
-                    if not (bulk and drop_market_update):
-                        m["last_update"] = self._time(updated, unix)
-                    m["outcomes"] = outcomes
-                    mks.append(m)
-            if not mks:
+                if mk in tr.markets:
+                    keys.append(mk)
+                    if mk == "h2h" and book.is_exchange:
+                        keys.append("h2h_lay")
+            if not keys:
                 continue
-            b: dict[str, object] = {"key": book.key, "title": book.title}
+            priced = book_outcomes(
+                league,
+                tuple(keys),
+                q.x,
+                q.t,
+                q.frac_left,
+                q.d0,
+                q.c0,
+                book.margin,
+                american_odds,
+                int_points,
+                home,
+                away,
+            )
+            x_time = fmt_time(q.x_updated, unix)
+            t_time = x_time if q.t_updated == q.x_updated else fmt_time(q.t_updated, unix)
+            has_totals = "totals" in keys
+            has_x = len(keys) > has_totals
+            if with_update:
+                mks = [
+                    {"key": k, "last_update": t_time if k == "totals" else x_time, "outcomes": o}
+                    for k, o in priced
+                ]
+            else:
+                mks = [{"key": k, "outcomes": o} for k, o in priced]
             if bulk:
-                b["last_update"] = self._time(latest, unix)
-            b["markets"] = mks
-            out.append(b)
+                latest = max(q.x_updated if has_x else 0, q.t_updated if has_totals else 0)
+                out.append(
+                    {
+                        "key": book.key,
+                        "title": book.title,
+                        "last_update": fmt_time(latest, unix),
+                        "markets": mks,
+                    }
+                )
+            else:
+                out.append({"key": book.key, "title": book.title, "markets": mks})
         return out
-
-
-def _u(gseed: int, bidx: int, salt: int) -> float:
-    return unit(gseed, bidx, salt)
-
-
-_MARKET_COVER = {"h2h": (0.97, 0.98), "spreads": (0.95, 0.5), "totals": (0.93, 0.5)}
-
-
-def _covers(gseed: int, bidx: int, market: str, book: Book) -> bool:
-    """Books skip some markets on some events, like the real feed (exchanges mostly list h2h)."""
-    retail, exchange = _MARKET_COVER[market]
-    return _u(gseed, bidx, 31 + _PRICED.index(market)) < (exchange if book.is_exchange else retail)
 
 
 _SPORT_OF_LEAGUE = {lg.league: k for k, lg in LEAGUES.items()}

@@ -23,24 +23,74 @@ _LAST = (
     "Whitfield Ellison Nash Briggs Harmon Sloan Maddox Rowe Gentry Pruitt Lacy Sykes Crane Doyle Fenner Ashby "
     "Calloway Redd Haskins Oduya Kamara Tate Boyd Lowry Frazier Keaton Pryor Vance Wilder Yates Abbott Mercer"
 ).split()
-_COLLEGES = ("Duke", "Kentucky", "Kansas", "UCLA", "Gonzaga", "Villanova", "Michigan", "Arizona", "Texas",
-             "Alabama", "Ohio State", "LSU", "Georgia", "Stanford", "Baylor", "None")
+_COLLEGES = (
+    "Duke",
+    "Kentucky",
+    "Kansas",
+    "UCLA",
+    "Gonzaga",
+    "Villanova",
+    "Michigan",
+    "Arizona",
+    "Texas",
+    "Alabama",
+    "Ohio State",
+    "LSU",
+    "Georgia",
+    "Stanford",
+    "Baylor",
+    "None",
+)
 _COUNTRIES = ("USA",) * 7 + ("Canada", "France", "Serbia", "Australia", "Nigeria", "Spain", "Germany")
 _ROSTER = {
     "nba": ("G", "G", "G", "F", "F", "F", "C", "G", "F", "C", "G-F", "F-C", "G", "F", "C"),
-    "nfl": ("QB",) * 3 + ("RB",) * 4 + ("WR",) * 6 + ("TE",) * 3 + ("OT", "OT", "OT", "G", "G", "G", "C", "C", "G")
-    + ("DE",) * 5 + ("DT",) * 4 + ("LB",) * 7 + ("CB",) * 6 + ("S",) * 4 + ("K", "P", "LS"),
-    "mlb": ("SP",) * 5 + ("RP",) * 8 + ("C", "C", "1B", "2B", "3B", "SS", "LF", "CF", "RF", "DH", "IF", "OF", "UT"),
+    "nfl": ("QB",) * 3
+    + ("RB",) * 4
+    + ("WR",) * 6
+    + ("TE",) * 3
+    + ("OT", "OT", "OT", "G", "G", "G", "C", "C", "G")
+    + ("DE",) * 5
+    + ("DT",) * 4
+    + ("LB",) * 7
+    + ("CB",) * 6
+    + ("S",) * 4
+    + ("K", "P", "LS"),
+    "mlb": ("SP",) * 5
+    + ("RP",) * 8
+    + ("C", "C", "1B", "2B", "3B", "SS", "LF", "CF", "RF", "DH", "IF", "OF", "UT"),
 }
 NFL_POSITION_NAMES = {
-    "QB": "Quarterback", "RB": "Running Back", "WR": "Wide Receiver", "TE": "Tight End", "OT": "Offensive Tackle",
-    "G": "Guard", "C": "Center", "DE": "Defensive End", "DT": "Defensive Tackle", "LB": "Linebacker",
-    "CB": "Cornerback", "S": "Safety", "K": "Place Kicker", "P": "Punter", "LS": "Long Snapper",
+    "QB": "Quarterback",
+    "RB": "Running Back",
+    "WR": "Wide Receiver",
+    "TE": "Tight End",
+    "OT": "Offensive Tackle",
+    "G": "Guard",
+    "C": "Center",
+    "DE": "Defensive End",
+    "DT": "Defensive Tackle",
+    "LB": "Linebacker",
+    "CB": "Cornerback",
+    "S": "Safety",
+    "K": "Place Kicker",
+    "P": "Punter",
+    "LS": "Long Snapper",
 }
 MLB_POSITION_NAMES = {
-    "SP": "Starting Pitcher", "RP": "Relief Pitcher", "C": "Catcher", "1B": "First Base", "2B": "Second Base",
-    "3B": "Third Base", "SS": "Shortstop", "LF": "Left Field", "CF": "Center Field", "RF": "Right Field",
-    "DH": "Designated Hitter", "IF": "Infielder", "OF": "Outfielder", "UT": "Utility",
+    "SP": "Starting Pitcher",
+    "RP": "Relief Pitcher",
+    "C": "Catcher",
+    "1B": "First Base",
+    "2B": "Second Base",
+    "3B": "Third Base",
+    "SS": "Shortstop",
+    "LF": "Left Field",
+    "CF": "Center Field",
+    "RF": "Right Field",
+    "DH": "Designated Hitter",
+    "IF": "Infielder",
+    "OF": "Outfielder",
+    "UT": "Utility",
 }
 _PLAYER_BASE = {"nba": 3_000_000, "nfl": 400_000, "mlb": 600_000}
 
@@ -115,7 +165,19 @@ def all_players(league: str, seed: int) -> list[Player]:
 
 # ---------------------------------------------------------------- injuries
 
-_INJURIES = ("Ankle", "Knee", "Hamstring", "Back", "Groin", "Calf", "Shoulder", "Wrist", "Foot", "Concussion", "Illness")
+_INJURIES = (
+    "Ankle",
+    "Knee",
+    "Hamstring",
+    "Back",
+    "Groin",
+    "Calf",
+    "Shoulder",
+    "Wrist",
+    "Foot",
+    "Concussion",
+    "Illness",
+)
 
 
 @dataclass(frozen=True)
@@ -153,8 +215,13 @@ def _season_injuries(league: str, season: int, tid: int, seed: int) -> tuple[Inj
         if roll < 0.04:
             out.append(Injury(p, s, None, "Out For Season", rng.choice(_INJURIES)))
             continue
-        status, days = (("Day-To-Day", rng.randint(1, 4)) if roll < 0.45 else
-                        ("Questionable", rng.randint(2, 6)) if roll < 0.65 else ("Out", rng.randint(5, 30)))
+        status, days = (
+            ("Day-To-Day", rng.randint(1, 4))
+            if roll < 0.45
+            else ("Questionable", rng.randint(2, 6))
+            if roll < 0.65
+            else ("Out", rng.randint(5, 30))
+        )
         out.append(Injury(p, s, s + timedelta(days=days), status, rng.choice(_INJURIES)))
     return tuple(out)
 
@@ -226,15 +293,34 @@ def box_score(seed: int, game: Game, home: bool, points: int) -> tuple[StatLine,
     rng = rng_for(seed, game.league, game.season, game.index, tid, "box")
     played = roster[: min(len(roster), rng.randint(9, 12))]
     weights = [p.skill * rng.uniform(0.5, 1.5) for p in played]
-    minutes = _split_int(240, [w ** 0.5 for w in weights])
+    minutes = _split_int(240, [w**0.5 for w in weights])
     shares = [w * m for w, m in zip(weights, minutes, strict=True)]
     pts = _split_int(points, shares)
     lines = []
     for i, (p, mins, pt) in enumerate(zip(played, minutes, pts, strict=True)):
         fgm, fga, fg3m, fg3a, ftm, fta = _shoot(rng, pt)
         oreb, dreb = rng.randint(0, 3), rng.randint(0, 3 + mins // 8)
-        lines.append(StatLine(p, mins, fgm, fga, fg3m, fg3a, ftm, fta, oreb, dreb, rng.randint(0, 2 + mins // 6),
-                              rng.randint(0, 2), rng.randint(0, 2), rng.randint(0, 4), rng.randint(0, 5), pt, i < 5))
+        lines.append(
+            StatLine(
+                p,
+                mins,
+                fgm,
+                fga,
+                fg3m,
+                fg3a,
+                ftm,
+                fta,
+                oreb,
+                dreb,
+                rng.randint(0, 2 + mins // 6),
+                rng.randint(0, 2),
+                rng.randint(0, 2),
+                rng.randint(0, 4),
+                rng.randint(0, 5),
+                pt,
+                i < 5,
+            )
+        )
     return tuple(lines)
 
 

@@ -115,7 +115,9 @@ def season_bounds(lg: League, season: int) -> tuple[date, date]:
     return start, date(end_year, *lg.season_end)
 
 
-def _matchups(rng: random.Random, n: int, rounds: int, byes: list[set[int]] | None = None) -> list[list[tuple[int, int]]]:
+def _matchups(
+    rng: random.Random, n: int, rounds: int, byes: list[set[int]] | None = None
+) -> list[list[tuple[int, int]]]:
     """Rounds of random pairings; home side balances each team's home count."""
     homes = [0] * n
     out = []
@@ -150,7 +152,9 @@ def _local(day: date, hm: tuple[int, int], lg: League) -> datetime:
     return datetime.combine(day, time(*hm), tzinfo=lg.tz).astimezone(UTC)
 
 
-def _daily_schedule(rng: random.Random, lg: League, season: int, n: int) -> list[tuple[date, int, int, datetime, int]]:
+def _daily_schedule(
+    rng: random.Random, lg: League, season: int, n: int
+) -> list[tuple[date, int, int, datetime, int]]:
     """(slate date, home idx, away idx, commence UTC, doubleheader game no.) for daily leagues."""
     league = lg.league
     queue = [m for rnd in _matchups(rng, n, GAMES_PER_TEAM[league]) for m in rnd]
@@ -203,7 +207,9 @@ def _daily_schedule(rng: random.Random, lg: League, season: int, n: int) -> list
     return out
 
 
-def _nfl_schedule(rng: random.Random, lg: League, season: int, n: int) -> list[tuple[date, int, int, datetime, int]]:
+def _nfl_schedule(
+    rng: random.Random, lg: League, season: int, n: int
+) -> list[tuple[date, int, int, datetime, int]]:
     start, _ = season_bounds(lg, season)
     thursday = start + timedelta(days=(3 - start.weekday()) % 7)
     teams = list(range(n))

@@ -76,7 +76,9 @@ def serve_forever(settings: SimulatorSettings, host: str = "127.0.0.1", port: in
     from .core import Simulator
 
     server = Simulator(settings).serve(host, port)
-    print(f"LineLogic simulator on {server.url} (Odds API: /v4/..., BALLDONTLIE: /v1, /nba/v1, /nfl/v1, /mlb/v1)")
+    print(
+        f"LineLogic simulator on {server.url} (Odds API: /v4/..., BALLDONTLIE: /v1, /nba/v1, /nfl/v1, /mlb/v1)"
+    )
     try:
         while True:
             time.sleep(3600)

@@ -134,17 +134,23 @@ def test_bad_key_is_a_401_auth_error_and_never_retried(served) -> None:
     assert fake.sleeps == []
 
 
-def test_provider_quota_exhaustion_is_terminal(served, tmp_path: Path) -> None:
+def test_provider_quota_exhaustion_is_terminal_and_the_guard_sees_it_coming(served, tmp_path: Path) -> None:
     settings = _settings().model_copy(update={"oddsapi_monthly_quota": 40})
     _, server = served(settings)
     fake = FakeTime()
-    ledger = QuotaLedger(tmp_path, monthly_budget=10_000)
-    client = _odds(server.url, fake, ledger=ledger)
-    client.odds("basketball_nba", markets=["h2h", "spreads", "totals"], regions=["us"])  # 3 credits
-    assert ledger.read().last_remaining == 37
+    big = {"markets": ["h2h", "spreads", "totals"], "regions": ["us", "eu"]}  # 10 × 3 × 2 = 60 credits
+    bare = _odds(server.url, fake)  # no ledger: the provider itself refuses
+    bare.odds("basketball_nba", markets=["h2h", "spreads", "totals"], regions=["us"])  # 3 credits
     with pytest.raises(e.QuotaExhaustedError) as err:
-        client.historical_odds("basketball_nba", NOW.replace(hour=0), markets=["h2h", "spreads", "totals"], regions=["us", "eu"])
-    assert err.value.code == "OUT_OF_USAGE_CREDITS" and fake.sleeps == []
+        bare.historical_odds("basketball_nba", NOW.replace(hour=0), **big)
+    assert err.value.status == 401 and err.value.code == "OUT_OF_USAGE_CREDITS" and fake.sleeps == []
+    # with a ledger, the remaining credits reported by the headers stop the call before it is sent
+    ledger = QuotaLedger(tmp_path, monthly_budget=10_000)
+    guarded = _odds(server.url, fake, ledger=ledger)
+    guarded.odds("basketball_nba", markets=["h2h"], regions=["us"])
+    assert ledger.read().last_remaining == 36
+    with pytest.raises(e.BudgetExceededError, match="reports 36 left"):
+        guarded.historical_odds("basketball_nba", NOW.replace(hour=0), **big)
 
 
 def test_budget_guard_refuses_before_sending(served, tmp_path: Path) -> None:
@@ -173,9 +179,10 @@ def test_circuit_breaker_opens_after_consecutive_failures(served) -> None:
     with pytest.raises(e.CircuitOpenError):
         client.events("basketball_nba")
     assert sim.requests_served == sent, "an open circuit fails fast without a request"
-    fake.t += 61  # after the reset time one trial goes through (and fails again)
-    with pytest.raises(e.ServerError):
+    fake.t += 61  # after the reset time one trial goes through; failing, it re-opens the breaker
+    with pytest.raises(e.CircuitOpenError, match="502|50[03]"):
         client.events("basketball_nba")
+    assert sim.requests_served == sent + 1
 
 
 def test_token_bucket_and_breaker_units() -> None:
