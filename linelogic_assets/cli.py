@@ -18,6 +18,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     from linelogic_assets.definitions import defs
     from linelogic_assets.partitions import partition_key
+    from linelogic_assets.providers.balldontlie import game_slate_date
     from linelogic_assets.resources import BallDontLieResource
     from linelogic_assets.sports import league_for
 
@@ -37,12 +38,16 @@ def _cmd_demo(args: argparse.Namespace) -> int:
                 games = [g for page in client.games(sport, dates=[d.isoformat() for d in days]) for g in page.json()["data"]]
             finally:
                 client.close()
-            with_games = {g["date"][:10] for g in games}
-            slate_days = [d for d in days if d.isoformat() in with_games]
+            with_games = {game_slate_date(g, league_for(sport)) for g in games}
+            slate_days = [d for d in days if d in with_games]
         print(f"{sport}: {len(slate_days)} slate dates with games in {days[0]}..{days[-1]}", flush=True)
         for d in slate_days:
             result = job.execute_in_process(
-                partition_key=partition_key(sport, d), instance=instance, raise_on_error=False
+                partition_key=partition_key(sport, d),
+                instance=instance,
+                raise_on_error=False,
+                # the full event log is in the instance (and the UI); keep the terminal to one line a slate
+                run_config={"loggers": {"console": {"config": {"log_level": args.log_level}}}},
             )
             mats = result.get_asset_materialization_events()
             checks = result.get_asset_check_evaluations()
@@ -115,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--start", help="first slate date (default: demo.start)")
     demo.add_argument("--days", type=int, help="window length (default: demo.days)")
     demo.add_argument("--sport", action="append", help="sport key; repeat for several (default: demo.sports)")
+    demo.add_argument("--log-level", default="WARNING", help="Dagster console log level (default WARNING)")
     demo.set_defaults(func=_cmd_demo)
 
     sim = sub.add_parser("simulator", help="the provider simulator")

@@ -5,13 +5,11 @@ from __future__ import annotations
 import dagster as dg
 
 from linelogic_assets.bronze.assets import bronze_assets
-from linelogic_assets.partitions import sport_date_partitions
 from linelogic_assets.resources import BallDontLieResource, LakeResource, OddsApiResource
 
 bronze_job = dg.define_asset_job(
     "bronze_job",
     selection=dg.AssetSelection.groups("bronze"),
-    partitions_def=sport_date_partitions,
     description="Collect every raw provider response of one sport × slate date.",
 )
 

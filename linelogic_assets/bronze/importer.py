@@ -18,6 +18,7 @@ from typing import Any
 
 from linelogic_assets.bronze.contracts import Classified, ContractError, classify, decode
 from linelogic_assets.bronze.store import BronzeStore, atomic_write, sha256
+from linelogic_assets.providers.balldontlie import game_slate_date
 from linelogic_assets.sports import League, league_for
 from linelogic_assets.timeutil import parse_ts
 
@@ -56,19 +57,6 @@ def _max_last_update(events: Iterable[dict]) -> datetime | None:
     return max(stamps) if stamps else None
 
 
-def _bdl_row_date(endpoint: str, row: dict, league: League) -> date | None:
-    game = row.get("game") if endpoint == "stats" else row if endpoint == "games" else None
-    if not isinstance(game, dict):
-        return None
-    if game.get("datetime"):
-        return league.slate_date(parse_ts(game["datetime"]))
-    raw = game.get("date")
-    if not raw:
-        return None
-    # BALLDONTLIE's `date` is the slate date; legacy payloads write it as midnight UTC ("…T00:00:00.000Z")
-    return date.fromisoformat(str(raw)[:10])
-
-
 def slate_dates(provider: str, endpoint: str, classified: Classified, league: League) -> set[date]:
     found: set[date] = set()
     for body in classified.responses:
@@ -77,7 +65,8 @@ def slate_dates(provider: str, endpoint: str, classified: Classified, league: Le
         elif provider == "balldontlie":
             rows = body.get("data")
             for row in rows if isinstance(rows, list) else [rows]:
-                d = _bdl_row_date(endpoint, row, league)
+                game = row.get("game") if endpoint == "stats" else row if endpoint == "games" else None
+                d = game_slate_date(game, league) if isinstance(game, dict) else None
                 if d:
                     found.add(d)
     return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from datetime import date
 
 import httpx
 
@@ -10,7 +11,8 @@ from linelogic_assets.config import RateLimit, RetryPolicy
 from linelogic_assets.providers import errors as e
 from linelogic_assets.providers.http import ApiResponse, HttpCore, error_body, parse_retry_after
 from linelogic_assets.redact import register_secret
-from linelogic_assets.sports import league_for
+from linelogic_assets.sports import League, league_for
+from linelogic_assets.timeutil import parse_ts
 
 PROVIDER = "balldontlie"
 MAX_PER_PAGE = 100
@@ -32,6 +34,22 @@ def map_error(response: httpx.Response, endpoint: str, url: str) -> e.ProviderEr
     if status >= 500:
         return e.ServerError(message, retry_after=parse_retry_after(response), **kw)
     return e.RequestRejectedError(message, **kw)
+
+
+def game_slate_date(game: dict, league: League) -> date | None:
+    """The slate date of a BALLDONTLIE game (or a stat row's flat `game`).
+
+    NBA `date` is the slate date and `datetime` the start; NFL/MLB `date` is the start as an ISO
+    datetime; legacy NBA payloads write the slate date as midnight UTC ("…T00:00:00.000Z").
+    """
+    if game.get("datetime"):
+        return league.slate_date(parse_ts(game["datetime"]))
+    raw = str(game.get("date") or "")
+    if not raw:
+        return None
+    if len(raw) == 10 or raw[10:19] == "T00:00:00":
+        return date.fromisoformat(raw[:10])
+    return league.slate_date(parse_ts(raw))
 
 
 def _array(name: str, values: Sequence[object] | None) -> list[tuple[str, str]]:

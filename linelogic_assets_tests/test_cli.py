@@ -1,0 +1,44 @@
+"""The `linelogic` console script: the demo job, quota report and config errors."""
+
+import json
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+
+from linelogic_assets.cli import main
+from linelogic_assets.providers.balldontlie import game_slate_date
+from linelogic_assets.sports import league_for
+
+
+def test_balldontlie_game_slate_dates_follow_the_league_calendar() -> None:
+    nfl, nba = league_for("nfl"), league_for("nba")
+    # Monday Night Football, 8:15 pm ET, is 01:15 UTC on Tuesday: still Monday's slate
+    assert game_slate_date({"date": "2025-11-11T01:15:00.000Z"}, nfl) == date(2025, 11, 10)
+    assert game_slate_date({"date": "2025-01-05", "datetime": "2025-01-06T03:00:00.000Z"}, nba) == date(2025, 1, 5)
+    assert game_slate_date({"date": "2021-02-28T00:00:00.000Z"}, nba) == date(2021, 2, 28)  # legacy midnight marker
+
+
+def test_demo_materializes_bronze_for_each_slate_date_with_games(lake_root: Path, capsys) -> None:
+    code = main(["demo", "--start", "2025-11-09", "--days", "3", "--sport", "americanfootball_nfl"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "2 slate dates with games" in out  # Sunday 11-09 and Monday night 11-10; none on Tuesday
+    assert out.count(" ok: 9 assets") == 2
+    dates = sorted(p.name for p in (lake_root / "bronze" / "provider=oddsapi" / "sport=americanfootball_nfl").iterdir())
+    assert dates == ["date=2025-11-09", "date=2025-11-10"]
+    instance = dg.DagsterInstance.get()
+    runs = instance.get_runs()
+    assert {r.tags["dagster/partition"] for r in runs} == {"2025-11-09|americanfootball_nfl", "2025-11-10|americanfootball_nfl"}
+
+    assert main(["quota", "--format", "json"]) == 0
+    quota = json.loads(capsys.readouterr().out)
+    assert quota["spent_this_month"] > 0 and quota["budget_left"] == quota["monthly_budget"] - quota["spent_this_month"]
+
+
+def test_a_bad_config_exits_2_naming_the_key(tmp_path: Path, capsys) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("mode: sometimes\n")
+    assert main(["--config", str(bad), "quota"]) == 2
+    err = capsys.readouterr().err
+    assert "mode:" in err and "sports" in err
