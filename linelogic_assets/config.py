@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -29,19 +30,21 @@ class _Strict(BaseModel):
 
 class SnapshotWindow(_Strict):
     name: str
-    # minutes relative to commence (negative = before); OPEN and CLOSE are special (first seen / last pregame)
+    # minutes relative to commence (negative = before); 0 means CLOSE, the last snapshot before commence
     offset_minutes: int = Field(le=0)
+    # how old (never newer) a shared snapshot may be for this window; None = the schedule's share tolerance
+    max_staleness_minutes: int | None = Field(None, ge=0, le=720)
 
 
 class SnapshotSchedule(_Strict):
     windows: list[SnapshotWindow] = [
-        SnapshotWindow(name="OPEN", offset_minutes=-1440),
-        SnapshotWindow(name="T-6h", offset_minutes=-360),
+        SnapshotWindow(name="OPEN", offset_minutes=-1440, max_staleness_minutes=120),
+        SnapshotWindow(name="T-6h", offset_minutes=-360, max_staleness_minutes=30),
         SnapshotWindow(name="T-60m", offset_minutes=-60),
         SnapshotWindow(name="T-15m", offset_minutes=-15),
         SnapshotWindow(name="CLOSE", offset_minutes=0),
     ]
-    # one historical /odds call serves every game whose target time lies within this many minutes after it
+    # one historical /odds call serves every game whose target lies within this many minutes after it
     share_tolerance_minutes: int = Field(5, ge=0, le=60)
 
     @field_validator("windows")
@@ -51,6 +54,13 @@ class SnapshotSchedule(_Strict):
         if len(set(names)) != len(names):
             raise ValueError(f"window names must be unique, got {names}")
         return v
+
+    def staleness(self) -> dict[str, timedelta]:
+        return {
+            w.name: timedelta(minutes=self.share_tolerance_minutes if w.max_staleness_minutes is None
+                              else w.max_staleness_minutes)
+            for w in self.windows
+        }
 
 
 class AdaptiveIntervals(_Strict):

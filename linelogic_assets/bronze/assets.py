@@ -46,7 +46,9 @@ def _fetch_historical(
         target = session.lake.root / held.raw_ref
         entry = {"raw_ref": held.raw_ref, "sha256": held.sha256, "bytes": held.bytes,
                  "snapshot_timestamp": held.timestamp.isoformat()}
-        writer.add_reference(HeldResponse(target.parent, entry), request_key=request_key, reason="checkpoint")
+        writer.add_reference(
+            HeldResponse(target.parent, entry), request_key=request_key, reason="checkpoint", requested_at=at
+        )
         return json.loads(target.read_bytes())
     try:
         response: ApiResponse = call(at)
@@ -131,7 +133,7 @@ def oddsapi_odds(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi:
     windows = cfg.snapshot_schedule.windows
     targets = [t for ev in events for t in window_targets(ev["id"], ev["commence_dt"], windows)]
     due = [t for t in targets if t.at <= now]
-    calls = plan_calls(due, timedelta(minutes=cfg.snapshot_schedule.share_tolerance_minutes))
+    calls = plan_calls(due, cfg.snapshot_schedule.staleness())
     s.log(f"{len(events)} games, {len(due)}/{len(targets)} window targets past, {len(calls)} historical calls planned")
     if not events:
         s.skip("no events held for this slate (materialize oddsapi_events first, or no games)")

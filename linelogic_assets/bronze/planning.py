@@ -9,7 +9,7 @@ the price a later target gets is at most `tolerance` old.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -44,11 +44,14 @@ def window_targets(event_id: str, commence: datetime, windows: Sequence[Snapshot
     return out
 
 
-def plan_calls(targets: Iterable[Target], tolerance: timedelta) -> list[PlannedCall]:
-    """Group targets greedily: a call at the earliest open target serves all within `tolerance` after it."""
+def plan_calls(targets: Iterable[Target], tolerance: timedelta | Mapping[str, timedelta]) -> list[PlannedCall]:
+    """Group targets greedily: a call at the earliest open target serves each later target that may be
+    that much older (`tolerance`, or per window name)."""
+    allowed = tolerance if isinstance(tolerance, Mapping) else None
     calls: list[PlannedCall] = []
     for t in sorted(targets, key=lambda t: (t.at, t.event_id, t.window)):
-        if calls and t.at - calls[-1].at <= tolerance:
+        limit = allowed.get(t.window, timedelta(0)) if allowed is not None else tolerance
+        if calls and t.at - calls[-1].at <= limit:
             calls[-1].targets.append(t)
         else:
             calls.append(PlannedCall(t.at, [t]))

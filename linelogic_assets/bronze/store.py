@@ -146,7 +146,9 @@ class BronzeWriter:
             },
         )
 
-    def add_reference(self, held: HeldResponse, *, request_key: str | None, reason: str) -> dict[str, Any]:
+    def add_reference(
+        self, held: HeldResponse, *, request_key: str | None, reason: str, requested_at: datetime | None = None
+    ) -> dict[str, Any]:
         """A response we already hold (checkpoint hit): point at it instead of paying again."""
         entry = {
             "file": None,
@@ -156,6 +158,7 @@ class BronzeWriter:
             "cost": 0,
             "snapshot_timestamp": held.entry.get("snapshot_timestamp"),
             "request_key": request_key,
+            "requested_at": _iso(requested_at),
             "valid_json": held.entry.get("valid_json", True),
             "reused": reason,
         }

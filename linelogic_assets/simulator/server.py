@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
 import threading
 import time
-from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import TYPE_CHECKING
-
-import yaml
 
 from .settings import SimulatorSettings
 
@@ -77,7 +72,8 @@ def serve_forever(settings: SimulatorSettings, host: str = "127.0.0.1", port: in
 
     server = Simulator(settings).serve(host, port)
     print(
-        f"LineLogic simulator on {server.url} (Odds API: /v4/..., BALLDONTLIE: /v1, /nba/v1, /nfl/v1, /mlb/v1)"
+        f"LineLogic simulator on {server.url} (Odds API: /v4/..., BALLDONTLIE: /v1, /nba/v1, /nfl/v1, /mlb/v1)",
+        flush=True,
     )
     try:
         while True:
@@ -86,29 +82,3 @@ def serve_forever(settings: SimulatorSettings, host: str = "127.0.0.1", port: in
         pass
     finally:
         server.close()
-
-
-def load_settings(config: str | None) -> SimulatorSettings:
-    """Settings from the `simulator:` section of a YAML config (or defaults)."""
-    if not config:
-        return SimulatorSettings()
-    raw = yaml.safe_load(Path(config).read_text()) or {}
-    return SimulatorSettings.model_validate(raw.get("simulator", raw))
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="linelogic simulator serve", description="Serve the provider simulator")
-    ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=8765)
-    ap.add_argument("--config", help="YAML file with a `simulator:` section")
-    ap.add_argument("--seed", type=int, help="override the world seed")
-    args = ap.parse_args(argv)
-    settings = load_settings(args.config)
-    if args.seed is not None:
-        settings = settings.model_copy(update={"seed": args.seed})
-    serve_forever(settings, args.host, args.port)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -21,3 +21,17 @@ def test_targets_never_look_ahead_and_shared_calls_cover_close_games() -> None:
     # a, b and d share every window; c (30 min later) gets its own calls, except T-6h/OPEN overlap none
     assert len(calls) < len(targets)
     assert len(calls) == 10
+
+
+def test_per_window_staleness_shares_more_and_still_never_looks_ahead() -> None:
+    schedule = SnapshotSchedule()
+    t0 = datetime(2025, 11, 11, 0, 0, tzinfo=UTC)
+    starts = [t0, t0 + timedelta(minutes=30), t0 + timedelta(hours=1), t0 + timedelta(hours=3)]
+    targets = [t for i, c in enumerate(starts) for t in window_targets(str(i), c, schedule.windows)]
+    flat = plan_calls(targets, timedelta(minutes=5))
+    per_window = plan_calls(targets, schedule.staleness())
+    assert len(per_window) < len(flat)
+    limits = schedule.staleness()
+    for call in per_window:
+        for t in call.targets:
+            assert call.at <= t.at and t.at - call.at <= limits[t.window]
