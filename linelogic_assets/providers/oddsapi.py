@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
@@ -105,9 +106,8 @@ class OddsApiClient:
     def sports(self, all_sports: bool = False) -> ApiResponse:
         return self._get("sports", "/v4/sports", {"all": "true" if all_sports else None})
 
-    def odds(
+    def _bulk_params(
         self,
-        sport: str,
         *,
         markets: Sequence[str] = ("h2h",),
         regions: Sequence[str] | None = None,
@@ -117,14 +117,17 @@ class OddsApiClient:
         event_ids: Sequence[str] | None = None,
         commence_from: datetime | None = None,
         commence_to: datetime | None = None,
-    ) -> ApiResponse:
-        params = self._odds_params(regions, bookmakers, markets, odds_format, date_format)
-        params |= {
+    ) -> dict[str, str | None]:
+        return self._odds_params(regions, bookmakers, markets, odds_format, date_format) | {
             "eventIds": ",".join(event_ids) if event_ids else None,
             "commenceTimeFrom": _iso(commence_from) if commence_from else None,
             "commenceTimeTo": _iso(commence_to) if commence_to else None,
         }
-        return self._get("odds", f"/v4/sports/{sport}/odds", params)
+
+    def odds(self, sport: str, **filters: Any) -> ApiResponse:
+        """Current odds. Filters: markets, regions | bookmakers, odds_format, date_format, event_ids,
+        commence_from, commence_to."""
+        return self._get("odds", f"/v4/sports/{sport}/odds", self._bulk_params(**filters))
 
     def events(
         self,
@@ -169,27 +172,9 @@ class OddsApiClient:
         params = self._odds_params(regions, bookmakers, markets, odds_format, date_format)
         return self._get("event_odds", f"/v4/sports/{sport}/events/{event_id}/odds", params)
 
-    def historical_odds(
-        self,
-        sport: str,
-        at: datetime,
-        *,
-        markets: Sequence[str] = ("h2h",),
-        regions: Sequence[str] | None = None,
-        bookmakers: Sequence[str] | None = None,
-        odds_format: str = "decimal",
-        date_format: str = "iso",
-        event_ids: Sequence[str] | None = None,
-        commence_from: datetime | None = None,
-        commence_to: datetime | None = None,
-    ) -> ApiResponse:
-        params = self._odds_params(regions, bookmakers, markets, odds_format, date_format)
-        params |= {
-            "date": _iso(at),
-            "eventIds": ",".join(event_ids) if event_ids else None,
-            "commenceTimeFrom": _iso(commence_from) if commence_from else None,
-            "commenceTimeTo": _iso(commence_to) if commence_to else None,
-        }
+    def historical_odds(self, sport: str, at: datetime, **filters: Any) -> ApiResponse:
+        """The snapshot at or before `at`; the same filters as `odds`."""
+        params = self._bulk_params(**filters) | {"date": _iso(at)}
         return self._get("historical_odds", f"/v4/historical/sports/{sport}/odds", params)
 
     def historical_events(
