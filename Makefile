@@ -25,7 +25,7 @@ run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/linelogic demo
 	@if [ -z "$(NO_UI)" ]; then $(BIN)/dagster dev -m linelogic_assets.definitions; fi
 
-test: $(STAMP)
+test: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/ruff check linelogic_assets linelogic_assets_tests bench
 	$(BIN)/dagster definitions validate -m linelogic_assets.definitions
 	$(BIN)/pytest

@@ -9,7 +9,7 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from linelogic_assets.config import ConfigError, load_config
+from linelogic_assets.config import REPO_ROOT, ConfigError, load_config
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -145,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from dotenv import load_dotenv  # a dagster dependency; `dagster dev` reads the same .env
+
+    load_dotenv(REPO_ROOT / ".env", override=False)  # secrets from .env, never from the config
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
