@@ -1,4 +1,4 @@
-"""The bronze graph through `materialize`, against the in-process simulator."""
+"""The bronze graph through `materialize`, with real clients against the simulator on loopback."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import pytest
 import yaml
 
 from linelogic_assets.bronze.assets import bronze_assets
-from linelogic_assets.config import DEFAULT_CONFIG_PATH
+from linelogic_assets.config import DEFAULT_CONFIG_PATH, load_config
 from linelogic_assets.partitions import partition_key
 from linelogic_assets.resources import BallDontLieResource, LakeResource, OddsApiResource
+from linelogic_assets.simulator import Simulator
 
 NBA_DAY = "2025-11-12"
 SECRET = "9f8e7d6c5b4a39281706f5e4d3c2b1a0"  # looks like a real Odds API key
@@ -31,18 +32,22 @@ def write_config(tmp_path: Path, **updates) -> str:
     return str(path)
 
 
-def resources(config_path: str) -> dict:
+def resources(config_path: str, simulator_url: str) -> dict:
     return {
         "lake": LakeResource(config_path=config_path),
-        "oddsapi": OddsApiResource(config_path=config_path),
-        "balldontlie": BallDontLieResource(config_path=config_path),
+        "oddsapi": OddsApiResource(config_path=config_path, simulator_url=simulator_url),
+        "balldontlie": BallDontLieResource(config_path=config_path, simulator_url=simulator_url),
     }
 
 
 def run_bronze(config_path: str, instance: dg.DagsterInstance, sport: str = "basketball_nba", day: str = NBA_DAY):
-    return dg.materialize(
-        bronze_assets, partition_key=partition_key(sport, day), resources=resources(config_path), instance=instance
-    )
+    with Simulator(load_config(config_path).simulator).serve() as server:
+        return dg.materialize(
+            bronze_assets,
+            partition_key=partition_key(sport, day),
+            resources=resources(config_path, server.url),
+            instance=instance,
+        )
 
 
 def manifests(root: Path, provider: str, endpoint: str) -> list[dict]:
