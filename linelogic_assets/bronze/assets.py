@@ -2,6 +2,7 @@
 
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import dagster as dg
@@ -34,7 +35,11 @@ def _odds_request(lake: LakeResource, sport: str) -> dict:
 
 
 def _fetch_historical(
-    session: BronzeSession, endpoint: str, at: datetime, call, params_for_key: dict[str, str]
+    session: BronzeSession,
+    endpoint: str,
+    at: datetime,
+    call: Callable[[datetime], ApiResponse],
+    params_for_key: dict[str, str],
 ) -> dict | None:
     """A historical call through the checkpoints: reuse a held snapshot covering `at`, else pay once."""
     checkpoints = session.lake.checkpoints(session.provider, session.sport)

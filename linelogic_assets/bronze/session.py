@@ -10,7 +10,7 @@ import dagster as dg
 
 from linelogic_assets.bronze import contracts
 from linelogic_assets.bronze.store import BronzeWriter, HeldResponse, Source
-from linelogic_assets.partitions import sport_and_date
+from linelogic_assets.partitions import sport_and_date, sport_date_partitions
 from linelogic_assets.providers.errors import MalformedResponseError, ProviderError
 from linelogic_assets.redact import scrub
 from linelogic_assets.resources import LakeResource
@@ -22,8 +22,6 @@ CHECK_SNAPSHOT_TIME = "snapshot_time_recorded"
 
 
 def bronze_check_specs(asset_name: str, *, odds: bool = False) -> list[dg.AssetCheckSpec]:
-    from linelogic_assets.partitions import sport_date_partitions
-
     names = [
         (CHECK_VALID_JSON, "Every response of the run parses as JSON (invalid bodies are kept, not dropped)."),
         (CHECK_REQUIRED_KEYS, "Every response has the keys its endpoint's contract requires."),

@@ -61,7 +61,7 @@ class ServerError(ProviderError):
     retryable = True
 
 
-class TimeoutError_(ProviderError):  # noqa: N801 - avoid shadowing the builtin TimeoutError
+class ProviderTimeoutError(ProviderError):
     retryable = True
 
 
@@ -78,5 +78,3 @@ class MalformedResponseError(ProviderError):
 class CircuitOpenError(ProviderError):
     """Too many consecutive failures: calls fail fast until the breaker's reset time."""
 
-
-ProviderTimeoutError = TimeoutError_

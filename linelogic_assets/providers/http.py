@@ -174,7 +174,7 @@ class HttpCore:
         try:
             raw = self._client.get(path, params=list(params))
         except httpx.TimeoutException:
-            raise e.TimeoutError_(
+            raise e.ProviderTimeoutError(
                 f"no response within {self.retry.timeout_seconds}s",
                 provider=self.provider,
                 endpoint=endpoint,

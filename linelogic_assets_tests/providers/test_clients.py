@@ -98,7 +98,7 @@ def test_timeouts_are_retried_and_typed(served) -> None:
     _, server = served(_settings(rate_timeout=1.0, timeout_delay_seconds=1.0))
     fake = FakeTime()
     client = _odds(server.url, fake, max_attempts=2, timeout_seconds=0.2)
-    with pytest.raises(e.TimeoutError_):
+    with pytest.raises(e.ProviderTimeoutError):
         client.events("basketball_nba")
     assert len(fake.sleeps) == 1
 

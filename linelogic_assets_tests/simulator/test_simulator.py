@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import statistics
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -13,8 +12,8 @@ import pytest
 from linelogic_assets.simulator import SimClock, Simulator, SimulatorSettings
 from linelogic_assets.simulator.books import BY_KEY
 from linelogic_assets.simulator.settings import FaultSettings, SchemaDrift
+from linelogic_assets_tests.conftest import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "real"
 ODDS = "https://api.the-odds-api.com"
 BDL = "https://api.balldontlie.io"
 SHARP = ("pinnacle", "lowvig", "betonlineag")
