@@ -31,14 +31,15 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     bdl = BallDontLieResource(config_path=args.config)
     failures = 0
     for sport in sports:
+        league = league_for(sport)
         slate_days = days
-        if league_for(sport).has_balldontlie:  # the schedule from BALLDONTLIE: only dates with games
+        if league.has_balldontlie:  # the schedule from BALLDONTLIE: only dates with games
             client = bdl.client()
             try:
                 games = [g for page in client.games(sport, dates=[d.isoformat() for d in days]) for g in page.json()["data"]]
             finally:
                 client.close()
-            with_games = {game_slate_date(g, league_for(sport)) for g in games}
+            with_games = {game_slate_date(g, league) for g in games}
             slate_days = [d for d in days if d in with_games]
         print(f"{sport}: {len(slate_days)} slate dates with games in {days[0]}..{days[-1]}", flush=True)
         for d in slate_days:

@@ -10,7 +10,6 @@ import dagster as dg
 from linelogic_assets.bronze.checkpoints import Checkpoint, params_fingerprint
 from linelogic_assets.bronze.planning import naive_calls, plan_calls, window_targets
 from linelogic_assets.bronze.session import BronzeSession, bronze_check_specs
-from linelogic_assets.bronze.store import HeldResponse
 from linelogic_assets.partitions import sport_date_partitions
 from linelogic_assets.providers.errors import BudgetExceededError, ProviderError
 from linelogic_assets.providers.http import ApiResponse
@@ -40,28 +39,23 @@ def _fetch_historical(
     at: datetime,
     call: Callable[[datetime], ApiResponse],
     params_for_key: dict[str, str],
-) -> dict | None:
+) -> None:
     """A historical call through the checkpoints: reuse a held snapshot covering `at`, else pay once."""
-    checkpoints = session.lake.checkpoints(session.provider, session.sport)
+    checkpoints = session.checkpoints
     fingerprint = params_fingerprint(endpoint, params_for_key)
     request_key = f"{endpoint}:{fingerprint}@{at.isoformat()}"
     writer = session.writer(endpoint)
     held = checkpoints.find(endpoint, fingerprint, at)
     if held is not None:
-        target = session.lake.root / held.raw_ref
-        entry = {"raw_ref": held.raw_ref, "sha256": held.sha256, "bytes": held.bytes,
-                 "snapshot_timestamp": held.timestamp.isoformat()}
-        writer.add_reference(
-            HeldResponse(target.parent, entry), request_key=request_key, reason="checkpoint", requested_at=at
-        )
-        return json.loads(target.read_bytes())
+        writer.add_reference(held, request_key=request_key, reason="checkpoint", requested_at=at)
+        return
     try:
         response: ApiResponse = call(at)
     except ProviderError as err:
         session.record_failure(endpoint, err, request_key)
         if isinstance(err, BudgetExceededError):
             raise
-        return None
+        return
     body = response.json()
     snapshot = parse_ts(body["timestamp"]) if isinstance(body, dict) and body.get("timestamp") else None
     entry = writer.add_response(response, snapshot_timestamp=snapshot, requested_at=at, request_key=request_key)
@@ -72,7 +66,6 @@ def _fetch_historical(
             fingerprint,
             Checkpoint(snapshot, parse_ts(nxt) if nxt else None, entry["raw_ref"], entry["sha256"], entry["bytes"]),
         )
-    return body
 
 
 def _held_events(session: BronzeSession) -> list[dict]:

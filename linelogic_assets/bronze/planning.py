@@ -4,7 +4,7 @@ Every game wants a snapshot at each window (OPEN, T-6h, T-60m, T-15m, CLOSE). On
 /odds call returns every listed game at once, so targets that lie close together share a call. A
 call is placed at the *earliest* target of its group: the historical endpoint answers with the
 snapshot at or before the requested time, so no target is ever served a later (look-ahead) price;
-the price a later target gets is at most `tolerance` old.
+the price a later target gets is at most its window's staleness old.
 """
 
 from __future__ import annotations
@@ -44,14 +44,12 @@ def window_targets(event_id: str, commence: datetime, windows: Sequence[Snapshot
     return out
 
 
-def plan_calls(targets: Iterable[Target], tolerance: timedelta | Mapping[str, timedelta]) -> list[PlannedCall]:
-    """Group targets greedily: a call at the earliest open target serves each later target that may be
-    that much older (`tolerance`, or per window name)."""
-    allowed = tolerance if isinstance(tolerance, Mapping) else None
+def plan_calls(targets: Iterable[Target], staleness: Mapping[str, timedelta]) -> list[PlannedCall]:
+    """Group targets greedily: a call at the earliest open target serves each later target whose window
+    accepts a snapshot that much older (`staleness` per window name; a window not named shares nothing)."""
     calls: list[PlannedCall] = []
     for t in sorted(targets, key=lambda t: (t.at, t.event_id, t.window)):
-        limit = allowed.get(t.window, timedelta(0)) if allowed is not None else tolerance
-        if calls and t.at - calls[-1].at <= limit:
+        if calls and t.at - calls[-1].at <= staleness.get(t.window, timedelta(0)):
             calls[-1].targets.append(t)
         else:
             calls.append(PlannedCall(t.at, [t]))

@@ -46,6 +46,8 @@ class BronzeSession:
         self.league: League = league_for(self.sport)
         self.run_id = context.run.run_id
         self.store = lake.bronze()
+        # one checkpoint index per materialization: it lists the held snapshots once, not per call
+        self.checkpoints = lake.checkpoints(provider, self.sport)
         self.writers: dict[str, BronzeWriter] = {}
         self.skipped: list[str] = []
         self.run_log = lake.run_log(self.run_id)

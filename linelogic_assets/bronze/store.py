@@ -18,11 +18,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from linelogic_assets.providers.errors import MalformedResponseError, ProviderError
 from linelogic_assets.providers.http import ApiResponse
 from linelogic_assets.redact import scrub
+
+if TYPE_CHECKING:  # checkpoints build on this module
+    from linelogic_assets.bronze.checkpoints import Checkpoint
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
@@ -147,19 +150,19 @@ class BronzeWriter:
         )
 
     def add_reference(
-        self, held: HeldResponse, *, request_key: str | None, reason: str, requested_at: datetime | None = None
+        self, held: Checkpoint, *, request_key: str | None, reason: str, requested_at: datetime | None = None
     ) -> dict[str, Any]:
-        """A response we already hold (checkpoint hit): point at it instead of paying again."""
+        """A snapshot we already hold (checkpoint hit): point at its file instead of paying again."""
         entry = {
             "file": None,
-            "ref": held.entry.get("raw_ref") or (held.path.relative_to(self.root).as_posix() if held.path else None),
-            "sha256": held.entry.get("sha256"),
-            "bytes": held.entry.get("bytes"),
+            "ref": held.raw_ref,
+            "sha256": held.sha256,
+            "bytes": held.bytes,
             "cost": 0,
-            "snapshot_timestamp": held.entry.get("snapshot_timestamp"),
+            "snapshot_timestamp": _iso(held.timestamp),
             "request_key": request_key,
             "requested_at": _iso(requested_at),
-            "valid_json": held.entry.get("valid_json", True),
+            "valid_json": True,  # only parsed responses become checkpoints
             "reused": reason,
         }
         self.entries.append(entry)
@@ -271,7 +274,3 @@ class BronzeStore:
             elif entry.get("ref"):
                 target = self.root / entry["ref"]
                 yield HeldResponse(target.parent, {**entry, "file": target.name})
-
-    def iter_all_files(self) -> Iterator[Path]:
-        bronze = self.root / "bronze"
-        return (p for p in bronze.rglob("*") if p.is_file()) if bronze.exists() else iter(())

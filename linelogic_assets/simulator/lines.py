@@ -44,14 +44,6 @@ class GamePath:
     result: Result
     tracks: dict[int, BookTrack] = field(default_factory=dict)
 
-    @property
-    def x_close(self) -> float:
-        return float(self.x[-1])
-
-    @property
-    def t_close(self) -> float:
-        return float(self.t[-1])
-
     def true_xt(self, ts: int) -> tuple[float, float]:
         """The true model at unix time `ts` (clamped to the open..close window)."""
         i = min(max((ts - self.game.open_ts) // 60, 0), len(self.x) - 1)
@@ -195,19 +187,6 @@ def book_quote(path: GamePath, book: Book, ts: int, tr: BookTrack | None = None)
 
 
 # ---------------------------------------------------------------- prices
-
-
-def quote_prices(
-    league: str, market: str, q: Quote, margin: float
-) -> tuple[tuple[str, float, float | None], ...]:
-    return market_prices(league, market, q.x, q.t, q.frac_left, q.d0, q.c0, margin)
-
-
-def market_prices(
-    league: str, market: str, x: float, t: float, frac_left: float, d0: int, c0: int, margin: float
-) -> tuple[tuple[str, float, float | None], ...]:
-    """Priced outcomes as (side, unrounded decimal price, point); side is home/away/Over/Under."""
-    return _priced(league, market, dist(league, x, t, frac_left, d0, c0), x, t, frac_left, d0, c0, margin)
 
 
 def _priced(

@@ -37,14 +37,3 @@ def unit(*ints: int) -> float:
     for i in ints:
         h = mix(h ^ (i & _MASK))
     return (h >> 11) / float(1 << 53)
-
-
-def centred(*ints: int) -> float:
-    """Roughly normal(0, 1) from integers (sum of 3 uniforms, scaled): cheap, bounded noise."""
-    h = 0
-    for i in ints:
-        h = mix(h ^ (i & _MASK))
-    a = (h & 0x1FFFFF) / 0x1FFFFF
-    b = ((h >> 21) & 0x1FFFFF) / 0x1FFFFF
-    c = ((h >> 42) & 0x1FFFFF) / 0x1FFFFF
-    return (a + b + c - 1.5) * 2.0

@@ -9,7 +9,7 @@ def test_targets_never_look_ahead_and_shared_calls_cover_close_games() -> None:
     t0 = datetime(2025, 11, 11, 0, 0, tzinfo=UTC)
     games = {"a": t0, "b": t0, "c": t0 + timedelta(minutes=30), "d": t0 + timedelta(minutes=3)}
     targets = [t for gid, c in games.items() for t in window_targets(gid, c, windows)]
-    calls = plan_calls(targets, timedelta(minutes=5))
+    calls = plan_calls(targets, {w.name: timedelta(minutes=5) for w in windows})
     served = [t for c in calls for t in c.targets]
     assert sorted(served, key=id) == sorted(targets, key=id)
     for call in calls:
@@ -28,7 +28,7 @@ def test_per_window_staleness_shares_more_and_still_never_looks_ahead() -> None:
     t0 = datetime(2025, 11, 11, 0, 0, tzinfo=UTC)
     starts = [t0, t0 + timedelta(minutes=30), t0 + timedelta(hours=1), t0 + timedelta(hours=3)]
     targets = [t for i, c in enumerate(starts) for t in window_targets(str(i), c, schedule.windows)]
-    flat = plan_calls(targets, timedelta(minutes=5))
+    flat = plan_calls(targets, {w.name: timedelta(minutes=5) for w in schedule.windows})
     per_window = plan_calls(targets, schedule.staleness())
     assert len(per_window) < len(flat)
     limits = schedule.staleness()
