@@ -13,7 +13,7 @@ from linelogic_assets.config import REPO_ROOT, ConfigError, load_config
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    """Materialize bronze for every slate date with games in the configured demo window."""
+    """Materialize bronze and silver for every slate date with games in the configured demo window."""
     import dagster as dg
 
     from linelogic_assets.definitions import defs
@@ -26,7 +26,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     start = date.fromisoformat(args.start or cfg.demo.start)
     days = [start + timedelta(days=i) for i in range(args.days or cfg.demo.days)]
     sports = args.sport or cfg.demo.sports
-    job = defs.resolve_job_def("bronze_job")
+    job = defs.resolve_job_def("ingest_job")
     instance = dg.DagsterInstance.get()
     bdl = BallDontLieResource(config_path=args.config)
     failures = 0
@@ -52,16 +52,21 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             )
             mats = result.get_asset_materialization_events()
             checks = result.get_asset_check_evaluations()
-            failed_checks = [c.check_name for c in checks if not c.passed]
-            status = "ok" if result.success else "FAILED"
-            failures += not result.success
+            failed = [c for c in checks if not c.passed]
+            errors = [c for c in failed if c.severity == dg.AssetCheckSeverity.ERROR]
+            status = "ok" if result.success and not errors else "FAILED"
+            failures += status != "ok"
             print(
-                f"  {d} {status}: {len(mats)} assets, {len(checks) - len(failed_checks)}/{len(checks)} checks passed"
-                + (f" (failing: {', '.join(sorted(set(failed_checks)))})" if failed_checks else ""),
+                f"  {d} {status}: {len(mats)} assets, {len(checks) - len(failed)}/{len(checks)} checks passed, "
+                f"{len(failed) - len(errors)} warn, {len(errors)} error",
                 flush=True,
             )
+            for c in failed:  # the reason, as the checks page shows it
+                label = "ERROR" if c in errors else "WARN"
+                print(f"    {label} {c.asset_key.to_user_string()}.{c.check_name}: {c.description or ''}", flush=True)
     root = cfg.resolved_data_root()
-    print(f"bronze under {root / 'bronze'}; run manifests under {root / 'runs'}")
+    print(f"bronze under {root / 'bronze'}, silver under {root / 'silver'}, run manifests under {root / 'runs'}")
+    print('query it: linelogic sql "SELECT sport, count(*) FROM odds_snapshot GROUP BY 1"')
     return 1 if failures else 0
 
 
@@ -112,12 +117,38 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 1 if rejected else 0
 
 
+def _cmd_sql(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from linelogic_assets.lakesql import ReadOnlyError, query
+
+    cfg = load_config(args.config)
+    try:
+        df = query(cfg.resolved_data_root(), args.query, write=args.write)
+    except ReadOnlyError as err:
+        print(f"refused: {err}", file=sys.stderr)
+        return 2
+    except duckdb.Error as err:
+        print(f"sql error: {err}", file=sys.stderr)
+        return 1
+    if args.format == "json":
+        print(df.to_json(orient="records", date_format="iso", indent=1))
+    elif args.format == "csv":
+        print(df.to_csv(index=False), end="")
+    else:
+        import pandas as pd
+
+        with pd.option_context("display.max_rows", args.max_rows, "display.max_columns", None, "display.width", 200):
+            print(df.to_string(index=False, max_rows=args.max_rows) if len(df.columns) else "(no rows)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="linelogic", description=__doc__)
     p.add_argument("--config", default=os.environ.get("LINELOGIC_CONFIG"), help="config file (default config/ingest.yaml)")
     sub = p.add_subparsers(dest="command", required=True)
 
-    demo = sub.add_parser("demo", help="run the bronze job over the demo window on the embedded default")
+    demo = sub.add_parser("demo", help="run bronze + silver over the demo window on the embedded default")
     demo.add_argument("--start", help="first slate date (default: demo.start)")
     demo.add_argument("--days", type=int, help="window length (default: demo.days)")
     demo.add_argument("--sport", action="append", help="sport key; repeat for several (default: demo.sports)")
@@ -142,6 +173,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--date", help="slate date for responses that name none (teams, sports, injuries)")
     imp.add_argument("files", nargs="+")
     imp.set_defaults(func=_cmd_import)
+
+    sql = sub.add_parser("sql", help="query the silver (and gold) tables with DuckDB; read-only by default")
+    sql.add_argument("query", help='e.g. "SELECT bookmaker, count(*) FROM odds_snapshot GROUP BY 1"')
+    sql.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    sql.add_argument("--max-rows", type=int, default=200, help="rows shown in table format")
+    sql.add_argument("--write", action="store_true", help="allow statements that write (the gold DB opens read-write)")
+    sql.set_defaults(func=_cmd_sql)
     return p
 
 

@@ -116,6 +116,15 @@ class DemoWindow(_Strict):
     sports: list[str] = ["basketball_nba", "americanfootball_nfl"]
 
 
+class Matching(_Strict):
+    """How provider events are matched to canonical events (seed 000 §5.4)."""
+
+    # scheduled starts of one game may differ this much between providers; keep it well under the
+    # ~3 h between the two games of an MLB doubleheader, which must stay two events
+    start_tolerance_minutes: int = Field(90, ge=0, le=150)
+    overrides_path: str = "mappings/overrides.yaml"  # relative to this config file
+
+
 class IngestConfig(_Strict):
     mode: Literal["demo", "live"] = "demo"
     data_root: str = "./data"
@@ -131,6 +140,8 @@ class IngestConfig(_Strict):
     monthly_quota_budget: int = Field(20_000, ge=0)  # The Odds API credits we allow ourselves per month
     demo: DemoWindow = DemoWindow()
     simulator: SimulatorSettings = SimulatorSettings()
+    matching: Matching = Matching()
+    config_dir: str = "."  # set by load_config: where relative paths in this file start
 
     @field_validator("sports")
     @classmethod
@@ -166,6 +177,9 @@ class IngestConfig(_Strict):
             data["simulator"][field_name] = ["***"] * len(data["simulator"][field_name])
         return data
 
+    def overrides_file(self) -> Path:
+        return Path(self.config_dir) / self.matching.overrides_path
+
     def resolved_data_root(self) -> Path:
         """The lake root: LINELOGIC_DATA_ROOT wins; live and demo never share one."""
         root = Path(os.environ.get("LINELOGIC_DATA_ROOT") or self.data_root)
@@ -200,7 +214,7 @@ def load_config(path: str | Path | None = None) -> IngestConfig:
         raise ConfigError(f"{p}: not valid YAML: {err}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{p}: expected a mapping at the top level")
-    cfg = parse_config(raw, str(p))
+    cfg = parse_config({**raw, "config_dir": str(p.resolve().parent)}, str(p))
     if cfg.mode == "live" and not os.environ.get("ODDS_API_KEY"):
         raise ConfigError(f"{p}: mode: live needs ODDS_API_KEY in the environment (see .env.example)")
     return cfg

@@ -6,19 +6,33 @@ import dagster as dg
 
 from linelogic_assets.bronze.assets import bronze_assets
 from linelogic_assets.resources import BallDontLieResource, LakeResource, OddsApiResource
+from linelogic_assets.silver.assets import silver_assets
+from linelogic_assets.silver.io_manager import SilverIOManager
 
 bronze_job = dg.define_asset_job(
     "bronze_job",
     selection=dg.AssetSelection.groups("bronze"),
     description="Collect every raw provider response of one sport × slate date.",
 )
+silver_job = dg.define_asset_job(
+    "silver_job",
+    selection=dg.AssetSelection.groups("silver"),
+    description="Rebuild the silver tables of one sport × slate date from all of its bronze runs (replay).",
+)
+ingest_job = dg.define_asset_job(
+    "ingest_job",
+    selection=dg.AssetSelection.groups("bronze", "silver"),
+    description="Collect one sport × slate date and normalise it: bronze, then silver with its checks.",
+)
 
+lake = LakeResource()
 defs = dg.Definitions(
-    assets=bronze_assets,
-    jobs=[bronze_job],
+    assets=[*bronze_assets, *silver_assets],
+    jobs=[bronze_job, silver_job, ingest_job],
     resources={
-        "lake": LakeResource(),
+        "lake": lake,
         "oddsapi": OddsApiResource(),
         "balldontlie": BallDontLieResource(),
+        "silver_io": SilverIOManager(lake=lake),
     },
 )

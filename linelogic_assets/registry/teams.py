@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -36,3 +38,40 @@ def teams_for(league: str) -> tuple[Team, ...]:
     slug = league_for(league).league
     rows = yaml.safe_load((_DIR / f"{slug}.yaml").read_text())
     return tuple(Team(league=slug, **{**row, "aliases": tuple(row.get("aliases", ()))}) for row in rows)
+
+
+def normalise_name(name: str) -> str:
+    """Case, accents, punctuation and spacing folded away: "L.A. Clippers" == "la clippers"."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
+    return " ".join(re.sub(r"[^a-z0-9 ]+", " ", folded.replace(".", "")).split())
+
+
+class TeamIndex:
+    """Exact lookup of a league's teams by any known spelling; never a guess.
+
+    Full names, BALLDONTLIE spellings, "location name", abbreviations, registry aliases and the
+    manual aliases from `config/mappings/overrides.yaml` all resolve. Anything else returns None,
+    and the caller decides (fuzzy matching against a known slate, or quarantine).
+    """
+
+    def __init__(self, league: str, extra_aliases: dict[str, str] | None = None) -> None:
+        self.teams = teams_for(league)
+        self.by_id = {t.id: t for t in self.teams}
+        self.by_balldontlie_id = {t.balldontlie_id: t for t in self.teams if t.balldontlie_id is not None}
+        self._by_name: dict[str, Team] = {}
+        for t in self.teams:
+            spellings = [t.full_name, f"{t.location} {t.name}", t.abbreviation, t.id, *t.aliases]
+            if t.balldontlie_full_name:
+                spellings.append(t.balldontlie_full_name)
+            for s in spellings:
+                self._by_name.setdefault(normalise_name(s), t)
+        for alias, team_id in (extra_aliases or {}).items():
+            if team_id not in self.by_id:
+                raise KeyError(f"override alias {alias!r} names unknown team {team_id!r}")
+            self._by_name[normalise_name(alias)] = self.by_id[team_id]
+
+    def resolve(self, name: str | None) -> Team | None:
+        return self._by_name.get(normalise_name(name)) if name else None
+
+    def spellings(self, team: Team) -> list[str]:
+        return [k for k, v in self._by_name.items() if v is team]

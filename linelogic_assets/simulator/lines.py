@@ -202,24 +202,41 @@ def _priced(
 ) -> tuple[tuple[str, float, float | None], ...]:
     if market in ("h2h", "h2h_lay"):
         p = min(max(d.p_home_win(), 0.004), 0.996)
-        return (("home", _price(p, margin, market), None), ("away", _price(1 - p, margin, market), None))
+        home, away = _pair(p, margin, market)
+        return (("home", home, None), ("away", away, None))
     normal = isinstance(d, NormalDist)
     if market == "spreads":
         hp = -round((x * frac_left + d0) * 2) / 2 if normal else (-1.5 if d.p_home_win() >= 0.5 else 1.5)
-        p = min(max(d.p_cover(hp), 0.004), 0.996)
-        return (("home", _price(p, margin, market), hp), ("away", _price(1 - p, margin, market), -hp))
+        home, away = _pair(min(max(d.p_cover(hp), 0.004), 0.996), margin, market)
+        return (("home", home, hp), ("away", away, -hp))
     if market == "totals":
         mean_total = t * frac_left + c0
         pt = round(mean_total * 2) / 2 if normal else math.floor(mean_total) + 0.5
-        p = min(max(d.p_over(pt), 0.004), 0.996)
-        return (("Over", _price(p, margin, market), pt), ("Under", _price(1 - p, margin, market), pt))
+        over, under = _pair(min(max(d.p_over(pt), 0.004), 0.996), margin, market)
+        return (("Over", over, pt), ("Under", under, pt))
     raise KeyError(market)
 
 
-def _price(p: float, margin: float, market: str) -> float:
+MIN_PRICE = 1.01
+
+
+def _pair(p: float, margin: float, market: str) -> tuple[float, float]:
+    """Both sides' decimal prices. A book keeps its margin on a near-certain outcome: the favourite
+    stops at 1.01 and the longshot absorbs the rest (no 1.01 / 250.0 pairs summing below 100 %)."""
     if market == "h2h_lay":  # lay odds sit just above fair
-        return max(1.01, 1.0 / (p * (1.0 - margin)))
-    return max(1.01, 1.0 / (p * (1.0 + margin)))
+        return max(MIN_PRICE, 1.0 / (p * (1.0 - margin))), max(MIN_PRICE, 1.0 / ((1 - p) * (1.0 - margin)))
+    cap = 1.0 / MIN_PRICE
+    q = (p * (1.0 + margin), (1.0 - p) * (1.0 + margin))
+    if q[0] > cap:
+        q = (cap, 1.0 + margin - cap)
+    elif q[1] > cap:
+        q = (1.0 + margin - cap, cap)
+    return 1.0 / q[0], 1.0 / q[1]
+
+
+def quoted(dec: float) -> float:
+    """Books round decimal prices down (in their favour) to 2 dp."""
+    return max(MIN_PRICE, math.floor(dec * 100 + 1e-9) / 100)
 
 
 def american(dec: float) -> int:
@@ -252,7 +269,7 @@ def book_outcomes(
         for side, dec, point in _priced(league, key, d, x, t, frac_left, d0, c0, margin):
             o: dict[str, object] = {
                 "name": names[side],
-                "price": american(dec) if american_odds else round(dec, 2),
+                "price": american(dec) if american_odds else quoted(dec),
             }
             if point is not None:
                 o["point"] = int(point) if int_points and point == int(point) else point

@@ -1,0 +1,167 @@
+"""Silver assets: bronze of one sport × slate date → canonical Parquet tables, with their checks.
+
+Each asset rebuilds its partition from every bronze run of that partition (replay), so a rebuild
+gives identical rows; the Parquet IO manager replaces the partition's file atomically.
+"""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import dagster as dg
+import pandas as pd
+
+from linelogic_assets.bronze.assets import (
+    balldontlie_games,
+    balldontlie_injuries,
+    balldontlie_lineups,
+    balldontlie_players,
+    balldontlie_stats,
+    balldontlie_teams,
+    oddsapi_events,
+    oddsapi_odds,
+    oddsapi_scores,
+)
+from linelogic_assets.partitions import sport_and_date, sport_date_partitions
+from linelogic_assets.registry.overrides import load_overrides
+from linelogic_assets.registry.teams import TeamIndex
+from linelogic_assets.resources import LakeResource, OddsApiResource
+from linelogic_assets.silver import checks
+from linelogic_assets.silver.events import build_events, load_event_keys
+from linelogic_assets.silver.io_manager import write_quarantine
+from linelogic_assets.silver.odds import ODDS_ENDPOINTS, normalise_odds, parse_responses
+from linelogic_assets.silver.people import build_people
+from linelogic_assets.silver.quarantine import Quarantine
+from linelogic_assets.silver.raw import decoded, partition_responses
+from linelogic_assets.silver.schemas import SCHEMAS, typed
+from linelogic_assets.sports import league_for
+
+GROUP = "silver"
+IO = "silver_io"
+_part = dict(group_name=GROUP, partitions_def=sport_date_partitions)
+
+
+def _out(description: str) -> dg.AssetOut:
+    return dg.AssetOut(io_manager_key=IO, kinds={"parquet"}, description=description)
+
+
+@dg.multi_asset(
+    outs={
+        "event": _out("One row per game: canonical id, teams, scheduled and actual start, status."),
+        "event_result": _out("Final scores, winner, margin and total of finished games."),
+        "event_provider_map": _out("Provider event id → canonical event, with match confidence and method."),
+        "team_provider_map": _out("Provider team id or spelling → canonical team."),
+    },
+    deps=[oddsapi_events, oddsapi_odds, oddsapi_scores, balldontlie_games, balldontlie_stats, balldontlie_teams],
+    check_specs=checks.specs("event"),
+    **_part,
+)
+def silver_events(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi: OddsApiResource) -> Iterator:
+    sport, day = sport_and_date(context)
+    league, cfg = league_for(sport), lake.config
+    quarantine = Quarantine(sport, "event")
+    build = build_events(lake.bronze(), league, day, load_overrides(cfg.overrides_file()),
+                         timedelta(minutes=cfg.matching.start_tolerance_minutes), quarantine)
+    write_quarantine(lake.root, quarantine, day)
+    for name, frame in build.frames.items():
+        meta = {"rows": len(frame)}
+        if name == "event":
+            meta.update({k: v for k, v in build.stats.items()} | {"quarantined": len(quarantine.records)})
+        yield dg.Output(frame, output_name=name, metadata=meta)
+    yield from checks.results("event", checks.CheckInputs(
+        sport, league.league, oddsapi.now(), quarantine, events=build.frames["event"],
+        results=build.frames["event_result"], event_map=build.frames["event_provider_map"], stats=build.stats))
+
+
+@dg.asset(
+    io_manager_key=IO, kinds={"parquet"}, deps=[oddsapi_odds],
+    ins={"event": dg.AssetIn("event"), "event_provider_map": dg.AssetIn("event_provider_map")},
+    check_specs=checks.specs("odds_snapshot"),
+    description="Every observed price: event × snapshot time × book × market × selection, decimal and "
+    "American, deduplicated across runs (seed 000 §7).",
+    **_part,
+)
+def odds_snapshot(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi: OddsApiResource,
+                  event: pd.DataFrame, event_provider_map: pd.DataFrame) -> Iterator:
+    sport, day = sport_and_date(context)
+    league = league_for(sport)
+    quarantine = Quarantine(sport, "odds_snapshot")
+    responses = partition_responses(lake.bronze(), "oddsapi", sport, day, ODDS_ENDPOINTS)
+    table, kept = parse_responses(responses, quarantine)
+    frame, stats = normalise_odds(table, kept, sport, league.slate_bounds_utc(day),
+                                  load_event_keys(event_provider_map, event), quarantine)
+    write_quarantine(lake.root, quarantine, day)
+    yield dg.Output(frame, metadata={
+        "rows": len(frame), **stats, "quarantined": len(quarantine.records),
+        "bookmakers": frame["bookmaker"].nunique(), "snapshots": frame["snapshot_time_utc"].nunique(),
+        "events": frame["canonical_event_id"].nunique()})
+    # nothing observed can postdate both the provider's clock (the simulator's, in demo) and ours
+    now = max(oddsapi.now(), datetime.now(UTC))
+    yield from checks.results("odds_snapshot", checks.CheckInputs(
+        sport, league.league, now, quarantine, odds=frame, events=event, stats=stats))
+
+
+@dg.asset(
+    io_manager_key=IO, kinds={"parquet"}, deps=[balldontlie_teams], check_specs=checks.specs("team"),
+    description="The league's canonical teams (registry), with BALLDONTLIE's ids; unknown provider teams "
+    "are quarantined.",
+    **_part,
+)
+def team(context: dg.AssetExecutionContext, lake: LakeResource) -> Iterator:
+    sport, day = sport_and_date(context)
+    league = league_for(sport)
+    quarantine = Quarantine(sport, "team")
+    index = TeamIndex(sport, load_overrides(lake.config.overrides_file()).aliases(sport))
+    store = lake.bronze()
+    responses = partition_responses(store, "balldontlie", sport, day, ("teams",)) if league.has_balldontlie else []
+    for r, bodies in decoded(responses, "balldontlie", quarantine):
+        for body in bodies:
+            for row in body["data"]:
+                if index.by_balldontlie_id.get(row.get("id")) is None and index.resolve(row.get("full_name")) is None:
+                    quarantine.add("rows", f"BALLDONTLIE team {row.get('id')} {row.get('full_name')!r} matches no "
+                                           f"canonical {league.title} team", provider="balldontlie",
+                                   endpoint="teams", raw_ref=r.raw_ref, detail=row)
+    write_quarantine(lake.root, quarantine, day)
+    frame = pd.DataFrame([{
+        "canonical_team_id": t.id, "sport": sport, "league": t.league, "full_name": t.full_name,
+        "location": t.location, "name": t.name, "abbreviation": t.abbreviation, "conference": t.conference,
+        "division": t.division, "balldontlie_id": t.balldontlie_id} for t in index.teams], columns=SCHEMAS["team"].names)
+    frame = typed("team", frame)
+    yield dg.Output(frame, metadata={"rows": len(frame), "quarantined": len(quarantine.records)})
+    yield from checks.results("team", checks.CheckInputs(sport, league.league, None, quarantine))
+
+
+@dg.multi_asset(
+    outs={
+        "player": _out("Players seen on the slate (rosters, box scores, injuries, lineups)."),
+        "player_provider_map": _out("Provider player id → canonical player."),
+        "injuries": _out("The injury report as observed (current-state endpoint: live slates only)."),
+        "lineups": _out("Starters and bench per game and team."),
+        "game_player_stats": _out("Player box-score lines per game."),
+        "game_team_stats": _out("Team box-score totals per game, summed from the player lines."),
+    },
+    ins={"event": dg.AssetIn("event"), "event_provider_map": dg.AssetIn("event_provider_map"),
+         "event_result": dg.AssetIn("event_result")},
+    deps=[balldontlie_players, balldontlie_stats, balldontlie_injuries, balldontlie_lineups],
+    check_specs=checks.specs("player") + checks.specs("game_team_stats"),
+    **_part,
+)
+def silver_people(context: dg.AssetExecutionContext, lake: LakeResource, event: pd.DataFrame,
+                  event_provider_map: pd.DataFrame, event_result: pd.DataFrame) -> Iterator:
+    sport, day = sport_and_date(context)
+    league = league_for(sport)
+    quarantine = Quarantine(sport, "player")
+    index = TeamIndex(sport, load_overrides(lake.config.overrides_file()).aliases(sport))
+    bdl = event_provider_map[event_provider_map["provider"] == "balldontlie"]
+    game_map = dict(zip(bdl["provider_event_id"], bdl["canonical_event_id"], strict=True))
+    home_of = dict(zip(event["canonical_event_id"], event["home_team_id"], strict=True))
+    build = build_people(lake.bronze(), league, day, index, game_map, home_of, quarantine)
+    write_quarantine(lake.root, quarantine, day)
+    for name, frame in build.frames.items():
+        yield dg.Output(frame, output_name=name, metadata={"rows": len(frame)})
+    inputs = checks.CheckInputs(sport, league.league, None, quarantine, results=event_result,
+                                team_stats=build.frames["game_team_stats"], stats=build.stats)
+    yield from checks.results("player", inputs)
+    yield from checks.results("game_team_stats", inputs)
+
+
+silver_assets = [silver_events, odds_snapshot, team, silver_people]

@@ -1,0 +1,365 @@
+"""Silver validation and reconciliation checks (seed 000 §13, seed 001 Data Quality Monitoring).
+
+Each check is a plain function of the partition's frames, so tests can run it on a crafted
+partition; `results()` turns them into Dagster check results with their numbers as metadata.
+ERROR checks block: bad identities, prices or times must never reach gold. WARN checks flag data
+for review without rejecting it (seed 001: "log and flag suspicious data but do not reject").
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import dagster as dg
+import numpy as np
+import pandas as pd
+
+from linelogic_assets.partitions import sport_date_partitions
+from linelogic_assets.registry.books import is_exchange
+from linelogic_assets.silver.quarantine import Quarantine
+
+ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
+FUTURE_SLACK = timedelta(minutes=5)  # clock skew between a book's feed and ours
+GAME_LENGTH = timedelta(hours=4)  # after this a game without a result is overdue
+OVERROUND = (0.02, 0.15)
+MAX_MOVE = {"spreads": 10.0, "totals": 20.0}  # points between consecutive snapshots
+TWO_WAY = ("h2h", "spreads", "totals", "h2h_lay")
+# per league: |spread| bound and (low, high) total bounds; alternate lines get half as much again
+POINT_BOUNDS = {
+    "nba": (40.0, (150.0, 320.0)),
+    "nfl": (35.0, (20.0, 80.0)),
+    "mlb": (5.5, (3.0, 20.0)),
+    "nhl": (5.5, (3.0, 12.0)),
+}
+ODDS_KEY = ["canonical_event_id", "snapshot_time_utc", "bookmaker", "market", "selection", "participant", "point"]
+
+
+@dataclass
+class CheckInputs:
+    sport: str
+    league: str
+    now: datetime
+    quarantine: Quarantine
+    odds: pd.DataFrame | None = None
+    events: pd.DataFrame | None = None
+    results: pd.DataFrame | None = None
+    event_map: pd.DataFrame | None = None
+    team_stats: pd.DataFrame | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    passed: bool
+    metadata: dict[str, Any]
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class SilverCheck:
+    name: str
+    asset: str
+    severity: dg.AssetCheckSeverity
+    description: str
+    fn: Callable[[CheckInputs], Outcome]
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity == ERROR
+
+
+def _tz_problems(df: pd.DataFrame, columns: list[str]) -> list[str]:
+    return [c for c in columns if c in df and str(getattr(df[c].dt, "tz", None)) != "UTC"]
+
+
+# -- odds_snapshot ------------------------------------------------------------------------
+
+def odds_identity(i: CheckInputs) -> Outcome:
+    df = i.odds
+    cols = ["canonical_event_id", "provider_event_id", "bookmaker", "market", "selection", "snapshot_time_utc",
+            "commence_time_utc"]
+    nulls = {c: int(df[c].isna().sum()) for c in cols}
+    not_utc = _tz_problems(df, ["snapshot_time_utc", "commence_time_utc", "ingested_at_utc", "bookmaker_last_update_utc"])
+    bad = sum(nulls.values())
+    return Outcome(not bad and not not_utc, {"rows": len(df), "nulls": nulls, "non_utc_columns": not_utc},
+                   None if not bad and not not_utc else f"{bad} null identity value(s); non-UTC columns {not_utc}")
+
+
+def odds_price_bounds(i: CheckInputs) -> Outcome:
+    df = i.odds
+    spread_max, (total_lo, total_hi) = POINT_BOUNDS[i.league]
+    base = df["market"].str.removeprefix("alternate_")
+    loosen = np.where(df["market"].str.startswith("alternate_"), 1.5, 1.0)
+    spreads = (base == "spreads") & (df["point"].abs() > spread_max * loosen)
+    totals = (base == "totals") & ((df["point"] < total_lo / loosen) | (df["point"] > total_hi * loosen))
+    counts = {
+        "decimal_price_not_above_1": int((~(df["price"] > 1.0)).sum()),
+        "american_beyond_10000": int((df["price_american"].abs() > 10000).sum()),
+        "spread_points_out_of_bounds": int(spreads.sum()),
+        "total_points_out_of_bounds": int(totals.sum()),
+    }
+    bad = sum(counts.values())
+    examples = df[~(df["price"] > 1.0) | (df["price_american"].abs() > 10000) | spreads | totals].head(5)
+    return Outcome(not bad, {"rows": len(df), **counts, "bounds": {"spread": spread_max, "total": [total_lo, total_hi]},
+                             "examples": _records(examples, ["bookmaker", "market", "selection", "price", "point", "raw_ref"])},
+                   f"{bad} row(s) with impossible prices or points" if bad else None)
+
+
+def odds_unique(i: CheckInputs) -> Outcome:
+    dup = i.odds.duplicated(ODDS_KEY, keep=False)
+    n = int(dup.sum())
+    return Outcome(not n, {"rows": len(i.odds), "duplicate_rows": n, "key": ODDS_KEY,
+                           "examples": _records(i.odds[dup].head(4), ODDS_KEY + ["price", "raw_ref"])},
+                   f"{n} rows share an (event, snapshot, book, market, selection, point) with a different price"
+                   if n else None)
+
+
+def odds_not_in_future(i: CheckInputs) -> Outcome:
+    limit = pd.Timestamp(i.now + FUTURE_SLACK)
+    snap = int((i.odds["snapshot_time_utc"] > limit).sum())
+    upd = int((i.odds["bookmaker_last_update_utc"] > limit).sum())
+    return Outcome(not (snap or upd), {"now": i.now.isoformat(), "snapshot_time_in_future": snap,
+                                       "last_update_in_future": upd},
+                   f"{snap} snapshot time(s) and {upd} last_update(s) after {i.now.isoformat()}" if snap or upd else None)
+
+
+def _sided(df: pd.DataFrame) -> pd.DataFrame:
+    """Main two-way market rows with the key that pairs their sides."""
+    main = df[df["market"].isin(TWO_WAY)].copy()
+    main["line"] = np.where(main["market"] == "spreads", main["point"].abs(),
+                            np.where(main["market"] == "totals", main["point"], 0.0))
+    main["participant"] = main["participant"].fillna("")
+    return main
+
+
+_PAIR = ["canonical_event_id", "snapshot_time_utc", "bookmaker", "market", "participant", "line"]
+
+
+def odds_two_sided(i: CheckInputs) -> Outcome:
+    main = _sided(i.odds)
+    if main.empty:
+        return Outcome(True, {"markets_checked": 0})
+    sides = main.groupby(_PAIR, dropna=False)["selection"].agg(lambda s: frozenset(s))
+    expected = {"h2h": {"home", "away"}, "h2h_lay": {"home", "away"}, "spreads": {"home", "away"},
+                "totals": {"over", "under"}}
+    market = sides.index.get_level_values("market")
+    complete = [expected[m] <= set(s) for m, s in zip(market, sides, strict=True)]
+    missing = sides[[not c for c in complete]]
+    return Outcome(missing.empty, {"markets_checked": len(sides), "one_sided": len(missing),
+                                   "examples": [dict(zip(_PAIR, map(str, k), strict=True)) | {"sides": sorted(v)}
+                                                for k, v in missing.head(5).items()]},
+                   f"{len(missing)} market quote(s) have only one side" if len(missing) else None)
+
+
+def odds_spread_inverse(i: CheckInputs) -> Outcome:
+    sp = i.odds[i.odds["market"] == "spreads"]
+    if sp.empty:
+        return Outcome(True, {"pairs_checked": 0})
+    key = ["canonical_event_id", "snapshot_time_utc", "bookmaker"]
+    home = sp[sp["selection"] == "home"].groupby(key)["point"].first()
+    away = sp[sp["selection"] == "away"].groupby(key)["point"].first()
+    both = pd.concat([home.rename("home"), away.rename("away")], axis=1).dropna()
+    bad = both[(both["home"] + both["away"]).abs() > 1e-9]
+    return Outcome(bad.empty, {"pairs_checked": len(both), "not_inverse": len(bad),
+                               "examples": [{"event": k[0], "snapshot": str(k[1]), "book": k[2], **v}
+                                            for k, v in bad.head(5).to_dict("index").items()]},
+                   f"{len(bad)} spread pair(s) whose points are not +x/−x" if len(bad) else None)
+
+
+def odds_overround(i: CheckInputs) -> Outcome:
+    main = _sided(i.odds)
+    main = main[(main["market"] != "h2h_lay") & ~main["bookmaker"].map(is_exchange)]
+    if main.empty:
+        return Outcome(True, {"markets_checked": 0, "exchanges_exempt": True})
+    g = main.assign(inv=1.0 / main["price"]).groupby(_PAIR, dropna=False)
+    over = g["inv"].sum()[g.size() >= 2] - 1.0
+    lo, hi = OVERROUND
+    out = over[(over < lo) | (over > hi)]
+    by_book = out.groupby(level="bookmaker").size().to_dict()
+    return Outcome(out.empty, {"markets_checked": len(over), "out_of_range": len(out), "bounds": list(OVERROUND),
+                               "median_overround": round(float(over.median()), 4) if len(over) else None,
+                               "out_of_range_by_book": by_book, "exchanges_exempt": True},
+                   f"{len(out)} of {len(over)} market quotes have an overround outside {lo:.0%}–{hi:.0%}"
+                   if len(out) else None)
+
+
+def odds_movement(i: CheckInputs) -> Outcome:
+    """Pregame lines only: in play a spread legitimately runs with the score."""
+    live = i.odds["is_live"].fillna(False).astype(bool)
+    df = i.odds[i.odds["market"].isin(list(MAX_MOVE)) & ~live]
+    if df.empty:
+        return Outcome(True, {"moves_checked": 0, "in_play_rows_exempt": int(i.odds["is_live"].sum())})
+    key = ["canonical_event_id", "bookmaker", "market", "selection", "participant"]
+    df = df.assign(participant=df["participant"].fillna("")).sort_values(key + ["snapshot_time_utc"])
+    move = df.groupby(key, dropna=False)["point"].diff().abs()
+    limit = df["market"].map(MAX_MOVE)
+    bad = df[move > limit]
+    return Outcome(bad.empty, {"moves_checked": int(move.notna().sum()), "excessive": len(bad),
+                               "in_play_rows_exempt": int(i.odds["is_live"].sum()),
+                               "limits": MAX_MOVE, "max_move": {m: _float0(move[df["market"] == m].max())
+                                                                 for m in MAX_MOVE if (df["market"] == m).any()},
+                               "examples": _records(bad.head(5), key + ["snapshot_time_utc", "point"])},
+                   f"{len(bad)} line move(s) beyond {MAX_MOVE} between consecutive snapshots" if len(bad) else None)
+
+
+def odds_coverage(i: CheckInputs) -> Outcome:
+    ev = i.events[~i.events["status"].isin(["postponed", "cancelled"])]
+    ids = set(ev["canonical_event_id"])
+    odds = i.odds[i.odds["canonical_event_id"].isin(ids)]  # shares are of the events that should have odds
+    with_odds = ids & set(odds["canonical_event_id"])
+    share = len(with_odds) / len(ids) if ids else 1.0
+    per_market = {m: round(g["canonical_event_id"].nunique() / len(ids), 3) for m, g in odds.groupby("market")}
+    per_book = {b: round(g["canonical_event_id"].nunique() / len(ids), 3) for b, g in odds.groupby("bookmaker")}
+    missing = sorted(ids - with_odds)
+    return Outcome(not missing, {"events": len(ids), "events_with_odds": len(with_odds), "share": round(share, 4),
+                                 "share_by_market": per_market, "share_by_bookmaker": per_book,
+                                 "events_without_odds": missing[:20]},
+                   f"{len(missing)} of {len(ids)} events have no odds snapshot" if missing else None)
+
+
+def quarantined(i: CheckInputs) -> Outcome:
+    q = i.quarantine
+    return Outcome(not q.records, {"quarantined_records": len(q.records), "quarantined_rows": q.rows(),
+                                   "by_kind": q.counts(), "examples": q.examples()},
+                   f"{len(q.records)} item(s) quarantined ({q.rows()} rows): {q.records[0]['reason']}"
+                   if q.records else None)
+
+
+# -- event -----------------------------------------------------------------------------------
+
+def event_identity(i: CheckInputs) -> Outcome:
+    ev = i.events
+    nulls = {c: int(ev[c].isna().sum()) for c in ("canonical_event_id", "home_team_id", "away_team_id")}
+    dup = int(ev["canonical_event_id"].dropna().duplicated().sum())
+    self_play = int((ev["home_team_id"] == ev["away_team_id"]).sum())
+    not_utc = _tz_problems(ev, ["commence_time_utc", "actual_start_utc", "first_seen_utc", "last_seen_utc"])
+    bad = sum(nulls.values()) + dup + self_play
+    return Outcome(not bad and not not_utc, {"events": len(ev), "nulls": nulls, "duplicate_ids": dup,
+                                             "team_plays_itself": self_play, "non_utc_columns": not_utc,
+                                             "without_start_time": int(ev["commence_time_utc"].isna().sum())},
+                   f"{bad} identity problem(s); non-UTC columns {not_utc}" if bad or not_utc else None)
+
+
+def event_matching(i: CheckInputs) -> Outcome:
+    m = i.event_map
+    low = m[~(m["match_confidence"] >= 0.9) | m["home_away_swapped"].fillna(False).astype(bool)]
+    return Outcome(low.empty, {"provider_events": len(m), "low_confidence_or_swapped": len(low),
+                               "by_method": m["match_method"].value_counts().to_dict(),
+                               "examples": _records(low.head(5), ["provider", "provider_event_id", "match_method",
+                                                                  "match_confidence"])},
+                   f"{len(low)} provider event(s) matched by a fallback (fuzzy names or swapped home/away)"
+                   if len(low) else None)
+
+
+def event_results(i: CheckInputs) -> Outcome:
+    ev, res = i.events, i.results
+    due = ev[(ev["status"] == "final") | ((ev["commence_time_utc"] + GAME_LENGTH < pd.Timestamp(i.now))
+                                          & ~ev["status"].isin(["postponed", "cancelled"]))]
+    missing = sorted(set(due["canonical_event_id"]) - set(res["canonical_event_id"]))
+    disagree = int((res["providers_agree"] == False).sum())  # noqa: E712 (nullable column)
+    ok = not missing and not disagree
+    return Outcome(ok, {"finished_events": len(due), "with_result": len(due) - len(missing),
+                        "finished_without_result": missing[:20], "providers_disagree": disagree},
+                   None if ok else f"{len(missing)} finished event(s) without a result; "
+                                   f"{disagree} result(s) where providers disagree")
+
+
+def event_provider_coverage(i: CheckInputs) -> Outcome:
+    providers = i.events["providers"].str.split(",")
+    seen = set().union(*providers) if len(providers) else set()
+    if len(seen) < 2:
+        return Outcome(True, {"providers_in_partition": sorted(seen), "note": "one provider only: nothing to reconcile"})
+    live = ~i.events["status"].isin(["postponed", "cancelled"])
+    one = i.events[live & (providers.str.len() < 2)]
+    by = one["providers"].value_counts().to_dict()
+    return Outcome(one.empty, {"events": int(live.sum()), "seen_by_one_provider": len(one), "only_by": by,
+                               "examples": one["canonical_event_id"].head(10).tolist()},
+                   f"{len(one)} event(s) seen by one provider only: {by}" if len(one) else None)
+
+
+def box_scores_reconciled(i: CheckInputs) -> Outcome:
+    ts, res = i.team_stats, i.results
+    if ts is None or ts.empty or res is None or res.empty:
+        return Outcome(True, {"games_checked": 0})
+    pts = ts.pivot_table(index="canonical_event_id", columns="is_home", values="pts", aggfunc="sum")
+    pts = pts.reindex(columns=[True, False])  # a side without any box-score line stays NaN and fails
+    joined = res.set_index("canonical_event_id").join(pts, how="inner")
+    if joined.empty:
+        return Outcome(True, {"games_checked": 0})
+    bad = joined[~(joined[True] == joined["home_score"]) | ~(joined[False] == joined["away_score"])]
+    return Outcome(bad.empty, {"games_checked": len(joined), "box_score_differs_from_result": len(bad),
+                               "examples": bad.index[:10].tolist()},
+                   f"{len(bad)} game(s) whose player points do not add up to the final score" if len(bad) else None)
+
+
+def _float0(x: object) -> float:
+    return 0.0 if pd.isna(x) else float(x)
+
+
+def _records(df: pd.DataFrame, cols: list[str]) -> list[dict[str, Any]]:
+    return [{k: (None if pd.isna(v) else str(v)) for k, v in row.items()} for row in df[cols].to_dict("records")]
+
+
+CHECKS: tuple[SilverCheck, ...] = (
+    SilverCheck("ids_and_times", "event", ERROR, "Canonical event and team ids present and unique; times in UTC.",
+                event_identity),
+    SilverCheck("quarantine", "event", WARN, "Events or responses that could not be normalised (kept with reason).",
+                quarantined),
+    SilverCheck("match_confidence", "event", WARN, "Provider events matched only by a fallback: fuzzy team names "
+                "or swapped home/away.", event_matching),
+    SilverCheck("results_reconciled", "event", WARN, "Every finished event has a result; providers agree on it.",
+                event_results),
+    SilverCheck("provider_coverage", "event", WARN, "Events seen by one provider and not the other.",
+                event_provider_coverage),
+    SilverCheck("ids_and_times", "odds_snapshot", ERROR, "Canonical ids, book, market, selection and times present; "
+                "times in UTC.", odds_identity),
+    SilverCheck("price_bounds", "odds_snapshot", ERROR, "Decimal price > 1.0, American within ±10000, points within "
+                "the league's per-market bounds.", odds_price_bounds),
+    SilverCheck("unique_after_dedupe", "odds_snapshot", ERROR, "One price per (event, snapshot, book, market, "
+                "selection, point) after dedupe.", odds_unique),
+    SilverCheck("no_future_times", "odds_snapshot", ERROR, "No snapshot time or last_update after now.",
+                odds_not_in_future),
+    SilverCheck("two_sided_markets", "odds_snapshot", WARN, "Two-way markets quote both sides.", odds_two_sided),
+    SilverCheck("spread_points_inverse", "odds_snapshot", WARN, "Spread points are +x/−x per book and snapshot.",
+                odds_spread_inverse),
+    SilverCheck("overround", "odds_snapshot", WARN, "Overround between 2 % and 15 % (exchanges exempt).",
+                odds_overround),
+    SilverCheck("line_movement", "odds_snapshot", WARN, "Pregame spread moves ≤ 10 and total moves ≤ 20 points "
+                "between consecutive snapshots.", odds_movement),
+    SilverCheck("coverage", "odds_snapshot", WARN, "Share of events with ≥ 1 odds snapshot; missingness by market "
+                "and book.", odds_coverage),
+    SilverCheck("quarantine", "odds_snapshot", WARN, "Odds responses or rows that could not be normalised.",
+                quarantined),
+    SilverCheck("quarantine", "team", WARN, "Provider teams that match no canonical team.", quarantined),
+    SilverCheck("quarantine", "player", WARN, "Player, lineup and box-score rows that could not be normalised.",
+                quarantined),
+    SilverCheck("box_scores_reconciled", "game_team_stats", WARN, "Team points from box scores equal the final "
+                "score.", box_scores_reconciled),
+)
+
+
+def specs(asset: str) -> list[dg.AssetCheckSpec]:
+    with warnings.catch_warnings():  # partitioned checks are Preview in 1.13; used knowingly
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        return [dg.AssetCheckSpec(c.name, asset=c.asset, description=c.description, blocking=c.blocking,
+                                  partitions_def=sport_date_partitions) for c in CHECKS if c.asset == asset]
+
+
+def results(asset: str, inputs: CheckInputs) -> list[dg.AssetCheckResult]:
+    out = []
+    for c in CHECKS:
+        if c.asset != asset:
+            continue
+        o = c.fn(inputs)
+        out.append(dg.AssetCheckResult(asset_key=c.asset, check_name=c.name, passed=bool(o.passed),
+                                       severity=c.severity, metadata=_metadata(o.metadata),
+                                       description=o.description))
+    return out
+
+
+def _metadata(meta: dict[str, Any]) -> dict[str, Any]:
+    return {k: dg.MetadataValue.json(v) if isinstance(v, dict | list) else v for k, v in meta.items()}

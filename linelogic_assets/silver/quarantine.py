@@ -1,0 +1,42 @@
+"""What silver could not normalise, kept with its reason and the raw file it came from.
+
+Written per partition to `<root>/quarantine/table=<t>/sport=<s>/date=<d>/part-0000.parquet`
+(rewritten whole on every rebuild, like the partition itself) and counted by a check.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+
+@dataclass
+class Quarantine:
+    sport: str
+    table: str
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, kind: str, reason: str, *, provider: str | None = None, endpoint: str | None = None,
+            raw_ref: str | None = None, rows: int = 1, detail: Any = None) -> None:
+        self.records.append({
+            "sport": self.sport, "table": self.table, "kind": kind, "reason": reason, "provider": provider,
+            "endpoint": endpoint, "raw_ref": raw_ref, "rows": rows,
+            "detail": json.dumps(detail, sort_keys=True, default=str) if detail is not None else None,
+        })
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame.from_records(self.records, columns=[
+            "sport", "table", "kind", "reason", "provider", "endpoint", "raw_ref", "rows", "detail"])
+
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(r["kind"] for r in self.records))
+
+    def rows(self) -> int:
+        return sum(r["rows"] for r in self.records)
+
+    def examples(self, n: int = 5) -> list[dict[str, Any]]:
+        return [{k: r[k] for k in ("kind", "reason", "raw_ref")} for r in self.records[:n]]
