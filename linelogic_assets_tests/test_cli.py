@@ -19,12 +19,12 @@ def test_balldontlie_game_slate_dates_follow_the_league_calendar() -> None:
     assert game_slate_date({"date": "2021-02-28T00:00:00.000Z"}, nba) == date(2021, 2, 28)  # legacy midnight marker
 
 
-def test_demo_materializes_bronze_for_each_slate_date_with_games(lake_root: Path, capsys) -> None:
+def test_demo_materializes_bronze_and_silver_for_each_slate_date_with_games(lake_root: Path, capsys) -> None:
     code = main(["demo", "--start", "2025-11-09", "--days", "3", "--sport", "americanfootball_nfl"])
     out = capsys.readouterr().out
     assert code == 0, out
     assert "2 slate dates with games" in out  # Sunday 11-09 and Monday night 11-10; none on Tuesday
-    assert out.count(" ok: 9 assets") == 2
+    assert out.count(" ok: 21 assets") == 2 and " 0 error" in out
     dates = sorted(p.name for p in (lake_root / "bronze" / "provider=oddsapi" / "sport=americanfootball_nfl").iterdir())
     assert dates == ["date=2025-11-09", "date=2025-11-10"]
     instance = dg.DagsterInstance.get()
@@ -34,6 +34,20 @@ def test_demo_materializes_bronze_for_each_slate_date_with_games(lake_root: Path
     assert main(["quota", "--format", "json"]) == 0
     quota = json.loads(capsys.readouterr().out)
     assert quota["spent_this_month"] > 0 and quota["budget_left"] == quota["monthly_budget"] - quota["spent_this_month"]
+
+    # the lake answers SQL: silver views, all formats, read-only unless --write
+    assert main(["sql", "SELECT date, count(*) AS games FROM event GROUP BY 1 ORDER BY 1", "--format", "json"]) == 0
+    games = json.loads(capsys.readouterr().out)
+    assert [g["date"][:10] for g in games] == ["2025-11-09", "2025-11-10"] and all(g["games"] > 0 for g in games)
+    assert main(["sql", "SELECT count(*) AS n FROM odds_snapshot WHERE canonical_event_id IS NULL",
+                 "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["n", "0"]
+    assert main(["sql", "SELECT count(*) AS n FROM injuries"]) == 0  # no rows yet: the view still exists
+    capsys.readouterr()
+    assert main(["sql", "COPY (SELECT 1) TO 'x.csv'"]) == 2
+    assert "read-only" in capsys.readouterr().err
+    assert main(["sql", "DROP VIEW event"]) == 2
+    assert main(["sql", "SELECT * FROM no_such_table"]) == 1
 
 
 def test_a_bad_config_exits_2_naming_the_key(tmp_path: Path, capsys) -> None:

@@ -94,8 +94,9 @@ def odds_price_bounds(i: CheckInputs) -> Outcome:
     spread_max, (total_lo, total_hi) = POINT_BOUNDS[i.league]
     base = df["market"].str.removeprefix("alternate_")
     loosen = np.where(df["market"].str.startswith("alternate_"), 1.5, 1.0)
-    spreads = (base == "spreads") & (df["point"].abs() > spread_max * loosen)
-    totals = (base == "totals") & ((df["point"] < total_lo / loosen) | (df["point"] > total_hi * loosen))
+    pregame = ~df["is_live"].fillna(False).astype(bool)  # in play, spreads and totals run with the score
+    spreads = pregame & (base == "spreads") & (df["point"].abs() > spread_max * loosen)
+    totals = pregame & (base == "totals") & ((df["point"] < total_lo / loosen) | (df["point"] > total_hi * loosen))
     counts = {
         "decimal_price_not_above_1": int((~(df["price"] > 1.0)).sum()),
         "american_beyond_10000": int((df["price_american"].abs() > 10000).sum()),
@@ -317,8 +318,8 @@ CHECKS: tuple[SilverCheck, ...] = (
                 event_provider_coverage),
     SilverCheck("ids_and_times", "odds_snapshot", ERROR, "Canonical ids, book, market, selection and times present; "
                 "times in UTC.", odds_identity),
-    SilverCheck("price_bounds", "odds_snapshot", ERROR, "Decimal price > 1.0, American within ±10000, points within "
-                "the league's per-market bounds.", odds_price_bounds),
+    SilverCheck("price_bounds", "odds_snapshot", ERROR, "Decimal price > 1.0, American within ±10000; pregame "
+                "points within the league's per-market bounds.", odds_price_bounds),
     SilverCheck("unique_after_dedupe", "odds_snapshot", ERROR, "One price per (event, snapshot, book, market, "
                 "selection, point) after dedupe.", odds_unique),
     SilverCheck("no_future_times", "odds_snapshot", ERROR, "No snapshot time or last_update after now.",

@@ -139,3 +139,22 @@ def test_matching_is_deterministic_whatever_the_input_order(order: int) -> None:
     forward = [e.canonical_event_id for e in run("basketball_nba", NBA_DAY, s).events]
     backward = [e.canonical_event_id for e in run("basketball_nba", NBA_DAY, s[::-1] if order else s).events]
     assert forward == backward
+
+
+def test_overrides_file_is_validated_naming_the_key(tmp_path, monkeypatch) -> None:
+    from linelogic_assets.config import ConfigError
+    from linelogic_assets.registry.overrides import load_overrides
+
+    good = tmp_path / "good.yaml"
+    good.write_text("team_aliases:\n  basketball_nba: {'Lakeshow': nba-lal}\nevents: []\n")
+    aliases = load_overrides(good).aliases("basketball_nba")
+    assert TeamIndex("basketball_nba", aliases).resolve("lakeshow").id == "nba-lal"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("events:\n  - provider: oddsapi\n    provider_event_id: x\n    sport: basketball_nba\n"
+                   "    home_team: nba-bos\n    away_team: nba-lal\n    start_time_utc: '2025-11-18T00:30:00'\n")
+    with pytest.raises(ConfigError, match=r"bad.yaml: events.0.start_time_utc: .*timezone"):
+        load_overrides(bad)
+    monkeypatch.setenv("LINELOGIC_OVERRIDES", str(good))
+    assert load_overrides(bad).aliases("basketball_nba") == {"Lakeshow": "nba-lal"}  # the env var wins
+    with pytest.raises(KeyError, match="nba-xyz"):
+        TeamIndex("basketball_nba", {"Somebody": "nba-xyz"})

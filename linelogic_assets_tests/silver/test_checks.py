@@ -383,3 +383,14 @@ def test_missing_match_confidence_is_flagged() -> None:
     m = frame("event_provider_map", [{"provider": "oddsapi", "provider_event_id": "x", "canonical_event_id": "E1",
                                       "match_confidence": None, "home_away_swapped": False}])
     assert checks.event_matching(valid(event_map=m)).passed is False
+
+
+def test_in_play_points_are_exempt_from_point_bounds() -> None:
+    rows = [{"canonical_event_id": "E1", "provider_event_id": "p", "bookmaker": "draftkings", "market": "spreads",
+             "selection": s, "price": 1.9, "price_american": -111.0, "point": p, "is_live": live,
+             "snapshot_time_utc": "2025-11-18T11:00:00Z", "commence_time_utc": "2025-11-18T10:00:00Z"}
+            for s, p in (("home", -45.5), ("away", 45.5)) for live in (True,)]  # NBA bound: 40
+    blowout = frame("odds_snapshot", rows)
+    assert checks.odds_price_bounds(valid(odds=blowout)).passed
+    pregame = frame("odds_snapshot", [{**r, "is_live": False} for r in rows])
+    assert checks.odds_price_bounds(valid(odds=pregame)).metadata["spread_points_out_of_bounds"] == 2

@@ -1,0 +1,1 @@
+"""Silver: bronze of one sport × slate date → canonical Parquet tables, with their checks."""
