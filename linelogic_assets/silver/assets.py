@@ -28,7 +28,7 @@ from linelogic_assets.resources import LakeResource, OddsApiResource
 from linelogic_assets.silver import checks
 from linelogic_assets.silver.events import build_events, load_event_keys
 from linelogic_assets.silver.io_manager import write_quarantine
-from linelogic_assets.silver.odds import ODDS_ENDPOINTS, normalise_odds, parse_responses
+from linelogic_assets.silver.odds import ODDS_ENDPOINTS, OddsPartition, normalise_partitions
 from linelogic_assets.silver.people import build_people
 from linelogic_assets.silver.quarantine import Quarantine
 from linelogic_assets.silver.raw import decoded, partition_responses
@@ -86,11 +86,11 @@ def odds_snapshot(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi
     league = league_for(sport)
     quarantine = Quarantine(sport, "odds_snapshot")
     responses = partition_responses(lake.bronze(), "oddsapi", sport, day, ODDS_ENDPOINTS)
-    table, kept = parse_responses(responses, quarantine)
-    frame, stats = normalise_odds(table, kept, sport, league.slate_bounds_utc(day),
-                                  load_event_keys(event_provider_map, event), quarantine)
+    [(rows, stats)] = normalise_partitions([OddsPartition(sport, league.slate_bounds_utc(day), responses,
+                                                          load_event_keys(event_provider_map, event), quarantine)])
     write_quarantine(lake.root, quarantine, day)
-    yield dg.Output(frame, metadata={
+    frame = rows.to_pandas()  # the checks read pandas; the IO manager writes the Arrow table as is
+    yield dg.Output(rows, metadata={
         "rows": len(frame), **stats, "quarantined": len(quarantine.records),
         "bookmakers": frame["bookmaker"].nunique(), "snapshots": frame["snapshot_time_utc"].nunique(),
         "events": frame["canonical_event_id"].nunique()})

@@ -73,7 +73,7 @@ class SilverIOManager(dg.ConfigurableIOManager):
             zip(("date", "sport"), str(key).split("|"), strict=True))
         return context.asset_key.path[-1], dims["sport"], dims["date"]
 
-    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame) -> None:
+    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame | pa.Table) -> None:
         table, sport, day = self._where(context)
         path = write_partition(self.lake.root, table, sport, day, obj)
         context.add_output_metadata({"rows": len(obj), "path": dg.MetadataValue.path(str(path))})

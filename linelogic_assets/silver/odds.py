@@ -12,6 +12,7 @@ or is not valid JSON at all, is quarantined with its reason and raw_ref.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from dataclasses import dataclass
@@ -110,20 +111,55 @@ def _read(lines: list[bytes], schema: pa.Schema) -> pa.Table:
     buf = b"\n".join(lines)
     return pj.read_json(
         io.BytesIO(buf),
-        read_options=pj.ReadOptions(block_size=max(1 << 20, min(len(buf) // 2 + 1, 1 << 26))),
+        # two or more blocks so both cores parse (≤ 32 MB each), but never smaller than one whole response
+        read_options=pj.ReadOptions(block_size=max(max(map(len, lines)) + 1, min(len(buf) // 2 + 1, 1 << 25))),
         parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"),
     )
 
 
-def parse_responses(responses: list[RawResponse], quarantine: Quarantine, schema: pa.Schema = FULL_SCHEMA,
-                    contents: dict[str, bytes] | None = None) -> tuple[pa.Table, list[RawResponse]]:
-    """One Arrow row per readable response (same order as the returned responses)."""
-    kept: list[RawResponse] = []
-    lines: list[bytes] = []
-    for resp in responses:
+_EVENT_START = b'{"id":"'
+_COMMENCE = b'"commence_time":"'
+
+
+def slate_events(line: bytes, lo: bytes, hi: bytes) -> bytes:
+    """Drop the events whose commence_time is outside [lo, hi) before parsing: projection pushdown.
+
+    A historical snapshot lists every upcoming game, most of them on other slates. v4 events are
+    compact objects that open with `{"id":"…"` and carry `"commence_time":"YYYY-MM-DDTHH:MM:SSZ"`, so
+    the top-level events can be told apart with byte searches alone. Anything that does not match
+    that layout exactly (another key order, unix dates, pretty-printing) is returned whole and
+    parsed whole: the cut only ever removes events it has positively placed on another slate.
+    """
+    head = line.find(b'"data":[' + _EVENT_START)
+    if head < 0 or not line.endswith(b"]}"):
+        return line
+    body = head + 8 + len(_EVENT_START)
+    events = line[body:-2].split(b"," + _EVENT_START)  # each event, minus its leading {"id":"
+    # every event has a commence_time: as many of those as events means no event hides in a chunk
+    if line.count(_COMMENCE) != len(events):
+        return line
+    kept = []
+    for event in events:
+        c = event.find(_COMMENCE, 0, 400)
+        when = event[c + 17:c + 37]
+        if c < 0 or len(when) != 20 or when[19:20] != b"Z":
+            return line
+        if lo <= when < hi:
+            kept.append(event)
+    if len(kept) == len(events):
+        return line
+    return line[:body] + (b"," + _EVENT_START).join(kept) + b"]}" if kept else line[:head + 8] + b"]}"
+
+
+def _lines(responses: list[RawResponse], quarantine_of, contents: dict[str, bytes] | None,
+           windows: list[tuple[bytes, bytes] | None] | None = None) -> tuple[list[int], list[bytes]]:
+    """(index of each readable response, its canonical NDJSON line); the unreadable are quarantined."""
+    kept, lines = [], []
+    for i, resp in enumerate(responses):
+        q = quarantine_of(i)
         if not resp.valid_json:
-            quarantine.add("response", "bronze holds this body as invalid JSON (kept, not parsed)",
-                           provider=resp.provider, endpoint=resp.endpoint, raw_ref=resp.raw_ref)
+            q.add("response", "bronze holds this body as invalid JSON (kept, not parsed)",
+                  provider=resp.provider, endpoint=resp.endpoint, raw_ref=resp.raw_ref)
             continue
         content = contents[resp.raw_ref] if contents else resp.read()
         line = _fast_line(resp, content)
@@ -131,19 +167,27 @@ def parse_responses(responses: list[RawResponse], quarantine: Quarantine, schema
             try:
                 line = canonical_line(resp, content)
             except OddsParseError as err:
-                quarantine.add("response", str(err), provider=resp.provider, endpoint=resp.endpoint, raw_ref=resp.raw_ref)
+                q.add("response", str(err), provider=resp.provider, endpoint=resp.endpoint, raw_ref=resp.raw_ref)
                 continue
-        kept.append(resp)
+        elif windows is not None and windows[i] is not None:
+            line = slate_events(line, *windows[i])
+        kept.append(i)
         lines.append(line)
+    return kept, lines
+
+
+def _parse_lines(responses: list[RawResponse], kept: list[int], lines: list[bytes], quarantine_of,
+                 schema: pa.Schema, contents: dict[str, bytes] | None) -> tuple[pa.Table, list[int]]:
     if not lines:
         return schema.empty_table(), []
     try:
         return _read(lines, schema), kept
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         pass
-    # one bad response must not sink the partition: find it, rewrite or quarantine it, keep the rest
+    # one bad response must not sink the others: find it, rewrite or quarantine it, keep the rest
     tables, good = [], []
-    for resp, line in zip(kept, lines, strict=True):
+    for i, line in zip(kept, lines, strict=True):
+        resp = responses[i]
         try:
             tables.append(_read([line], schema))
         except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
@@ -151,11 +195,19 @@ def parse_responses(responses: list[RawResponse], quarantine: Quarantine, schema
                 tables.append(_read([canonical_line(resp, contents[resp.raw_ref] if contents else resp.read())], schema))
             except (OddsParseError, pa.ArrowInvalid, pa.ArrowTypeError) as err2:
                 reason = str(err2) if isinstance(err2, OddsParseError) else f"unreadable odds response: {err}"
-                quarantine.add("response", reason.splitlines()[0], provider=resp.provider, endpoint=resp.endpoint,
-                               raw_ref=resp.raw_ref)
+                quarantine_of(i).add("response", reason.splitlines()[0], provider=resp.provider,
+                                     endpoint=resp.endpoint, raw_ref=resp.raw_ref)
                 continue
-        good.append(resp)
+        good.append(i)
     return (pa.concat_tables(tables) if tables else schema.empty_table()), good
+
+
+def parse_responses(responses: list[RawResponse], quarantine: Quarantine, schema: pa.Schema = FULL_SCHEMA,
+                    contents: dict[str, bytes] | None = None) -> tuple[pa.Table, list[RawResponse]]:
+    """One Arrow row per readable response (same order as the returned responses)."""
+    kept, lines = _lines(responses, lambda _: quarantine, contents)
+    table, good = _parse_lines(responses, kept, lines, lambda _: quarantine, schema, contents)
+    return table, [responses[i] for i in good]
 
 
 # -- flattening ------------------------------------------------------------------------------
@@ -206,35 +258,72 @@ class EventKey:
     swapped: bool  # the provider's home is the canonical away
 
 
-def normalise_odds(
-    table: pa.Table,
-    responses: list[RawResponse],
-    sport: str,
-    window: tuple[datetime, datetime],
-    events: dict[str, EventKey],
-    quarantine: Quarantine,
-) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Flatten parsed responses into deduplicated odds_snapshot rows for the events of one slate."""
-    stats = {"responses": len(responses), "outcomes_in_window": 0, "intra_response_duplicates": 0,
-             "cross_run_duplicates": 0, "quarantined_rows": 0}
+@dataclass
+class OddsPartition:
+    """One sport × slate date to normalise: its responses, its window and its canonical events."""
+
+    sport: str
+    window: tuple[datetime, datetime]
+    responses: list[RawResponse]
+    events: dict[str, EventKey]
+    quarantine: Quarantine
+
+
+def _take(values: list, typ: pa.DataType, idx: pa.Array | np.ndarray) -> pa.Array:
+    return pc.take(pa.array(values, typ), idx)
+
+
+def normalise_partitions(parts: list[OddsPartition], contents: dict[str, bytes] | None = None
+                         ) -> list[tuple[pa.Table, dict[str, int]]]:
+    """odds_snapshot rows and stats for each partition, all parsed and flattened in one pass.
+
+    The Dagster asset passes one partition; a range rebuild passes many, so the fixed cost of a
+    parse is paid once. Dedupe and the slate window stay per partition either way.
+    """
+    responses = [r for p in parts for r in p.responses]
+    part_of = np.repeat(np.arange(len(parts)), [len(p.responses) for p in parts]).astype(np.int64)
+    windows = [(iso_z(p.window[0]).encode(), iso_z(p.window[1]).encode()) for p in parts]
+
+    def quarantine_of(i: int) -> Quarantine:
+        return parts[part_of[i]].quarantine
+
+    kept, lines = _lines(responses, quarantine_of, contents, [windows[k] for k in part_of])
+    table, good = _parse_lines(responses, kept, lines, quarantine_of, FULL_SCHEMA, contents)
+    return _normalise(table, [responses[i] for i in good], part_of[good], parts)
+
+
+def _normalise(table: pa.Table, responses: list[RawResponse], resp_part: np.ndarray,
+               parts: list[OddsPartition]) -> list[tuple[pa.Table, dict[str, int]]]:
+    n_parts = len(parts)
+    stats = [{"responses": int(c), "outcomes_in_window": 0, "intra_response_duplicates": 0,
+              "cross_run_duplicates": 0, "quarantined_rows": 0} for c in np.bincount(resp_part, minlength=n_parts)]
     data = table.column("data").combine_chunks()
     ev, ev_resp = _explode(data)
+    ev_part = pa.array(resp_part, pa.int64()).take(ev_resp)
     commence = pc.cast(_field(ev, "commence_time"), TS)
-    in_window = pc.and_(pc.greater_equal(commence, pa.scalar(window[0], TS)), pc.less(commence, pa.scalar(window[1], TS)))
-    in_window = pc.fill_null(in_window, False)
+    lo = _take([p.window[0] for p in parts], TS, ev_part)
+    hi = _take([p.window[1] for p in parts], TS, ev_part)
+    in_window = pc.fill_null(pc.and_(pc.greater_equal(commence, lo), pc.less(commence, hi)), False)
     nameless = pc.or_(pc.is_null(_field(ev, "id")), pc.is_null(commence))
     if pc.any(nameless).as_py():
-        for resp_idx in sorted(set(ev_resp.filter(nameless).to_pylist())):
-            r = responses[resp_idx]
-            quarantine.add("event", "event without an id or commence_time (not a v4 event)", provider=r.provider,
-                           endpoint=r.endpoint, raw_ref=r.raw_ref)
-    ev, ev_resp, commence = ev.filter(in_window), ev_resp.filter(in_window), commence.filter(in_window)
+        for i in sorted(set(ev_resp.filter(nameless).to_pylist())):
+            r = responses[i]
+            parts[resp_part[i]].quarantine.add("event", "event without an id or commence_time (not a v4 event)",
+                                                provider=r.provider, endpoint=r.endpoint, raw_ref=r.raw_ref)
+    ev, ev_resp, ev_part, commence = (x.filter(in_window) for x in (ev, ev_resp, ev_part, commence))
 
     snap_all = _snapshot_times(table, responses)
-    no_time = [r for r, t in zip(responses, snap_all.to_pylist(), strict=True) if t is None]
-    for r in no_time:
-        quarantine.add("response", "odds response without a snapshot time (no envelope timestamp, none recorded)",
-                       provider=r.provider, endpoint=r.endpoint, raw_ref=r.raw_ref)
+    for i, t in enumerate(snap_all.to_pylist()):
+        if t is None:
+            r = responses[i]
+            parts[resp_part[i]].quarantine.add(
+                "response", "odds response without a snapshot time (no envelope timestamp, none recorded)",
+                provider=r.provider, endpoint=r.endpoint, raw_ref=r.raw_ref)
+
+    # canonical keys per event (few), then gathered per outcome (many)
+    keys = [(k, pid, key) for k, p in enumerate(parts) for pid, key in sorted(p.events.items())]
+    ev_lookup = pc.binary_join_element_wise(pc.cast(ev_part, S), _field(ev, "id"), "\x1f")
+    ev_idx = pc.index_in(ev_lookup, value_set=pa.array([f"{k}\x1f{pid}" for k, pid, _ in keys], S))
 
     bk, bk_ev = _explode(_field(ev, "bookmakers"))
     mk, mk_bk = _explode(_field(bk, "markets"))
@@ -242,25 +331,27 @@ def normalise_odds(
     oc_bk = pc.take(mk_bk, oc_mk)
     oc_ev = pc.take(bk_ev, oc_bk)
     oc_resp = pc.take(ev_resp, oc_ev)
-    stats["outcomes_in_window"] = len(oc)
+    oc_part = pc.take(ev_part, oc_ev).to_numpy()
+    for k, c in enumerate(np.bincount(oc_part, minlength=n_parts)):
+        stats[k]["outcomes_in_window"] = int(c)
 
+    idx = pc.take(ev_idx, oc_ev)
+    canon = _take([key.canonical_event_id for *_, key in keys], S, idx)
+    swapped = _take([key.swapped for *_, key in keys], pa.bool_(), idx)
+    sched = _take([key.commence_time_utc for *_, key in keys], TS, idx)
     pid = pc.take(_field(ev, "id"), oc_ev)
     name = _field(oc, "name")
-    known = sorted(events)
-    idx = pc.index_in(pid, value_set=pa.array(known, type=S))
-    canon = pc.take(pa.array([events[k].canonical_event_id for k in known], type=S), idx)
-    swapped = pc.take(pa.array([events[k].swapped for k in known], type=pa.bool_()), idx)
-    sched = pc.take(pa.array([events[k].commence_time_utc for k in known], type=TS), idx)
 
-    is_home = pc.fill_null(pc.equal(name, pc.take(_field(ev, "home_team"), oc_ev)), False).to_numpy(zero_copy_only=False)
-    is_away = pc.fill_null(pc.equal(name, pc.take(_field(ev, "away_team"), oc_ev)), False).to_numpy(zero_copy_only=False)
-    flip = pc.fill_null(swapped, False).to_numpy(zero_copy_only=False)
+    is_home = pc.fill_null(pc.equal(name, pc.take(_field(ev, "home_team"), oc_ev)), False)
+    is_away = pc.fill_null(pc.equal(name, pc.take(_field(ev, "away_team"), oc_ev)), False)
+    flip = pc.fill_null(swapped, False)
     lowered = pc.utf8_lower(name)
     other = pc.if_else(pc.is_in(lowered, value_set=pa.array(list(_SIDES), S)), lowered, pa.scalar(None, S))
-    selection = np.where(is_home, np.where(flip, "away", "home"),
-                         np.where(is_away, np.where(flip, "home", "away"), other.to_numpy(zero_copy_only=False)))
+    home_side = pc.if_else(flip, pa.scalar("away"), pa.scalar("home"))
+    away_side = pc.if_else(flip, pa.scalar("home"), pa.scalar("away"))
+    selection = pc.if_else(is_home, home_side, pc.if_else(is_away, away_side, other))
 
-    frame = pa.table({
+    cols = {
         "resp": oc_resp,
         "canonical_event_id": canon,
         "provider_event_id": pid,
@@ -269,54 +360,152 @@ def normalise_odds(
         "snapshot_time_utc": pc.take(snap_all, oc_resp),
         "bookmaker": pc.take(_field(bk, "key"), oc_bk),
         "market": pc.take(_field(mk, "key"), oc_mk),
-        "selection": pa.array(selection, S),
-        "name": name,
+        "selection": selection,
         "price_raw": _field(oc, "price"),
         "point": _field(oc, "point"),
         "participant": _field(oc, "description"),
-        "last_update": pc.cast(pc.coalesce(pc.take(_field(mk, "last_update"), oc_mk),
-                                           pc.take(_field(bk, "last_update"), oc_bk)), TS),
-    }).to_pandas()
+        # parsed where there are fewest values, then gathered
+        "bookmaker_last_update_utc": pc.coalesce(pc.take(pc.cast(_field(mk, "last_update"), TS), oc_mk),
+                                                 pc.take(pc.cast(_field(bk, "last_update"), TS), oc_bk)),
+    }
+    # string key hashes, also computed per distinct value and gathered (see record_hash)
+    level_hashes = {
+        "canonical_event_id": (_string_hash(pa.array([key.canonical_event_id for *_, key in keys], S)), idx),
+        "bookmaker": (_string_hash(_field(bk, "key")), oc_bk),
+        "market": (_string_hash(_field(mk, "key")), oc_mk),
+    }
+    bad = pc.or_(pc.or_(pc.is_null(canon), pc.is_null(selection)),
+                 pc.or_(pc.is_null(cols["snapshot_time_utc"]), pc.is_null(cols["price_raw"])))
+    if pc.any(bad).as_py():
+        rows = pa.table({k: cols[k] for k in ("resp", "provider_event_id", "snapshot_time_utc", "selection",
+                                                "market")}).filter(bad).to_pandas()
+        rows["name"] = name.filter(bad).to_pandas()
+        _quarantine_rows(rows, responses, resp_part, parts)
+        for k, c in enumerate(np.bincount(oc_part[bad.to_numpy(zero_copy_only=False)], minlength=n_parts)):
+            stats[k]["quarantined_rows"] = int(c)
+        keep = pc.invert(bad)
+        cols = {k: v.filter(keep) for k, v in cols.items()}
+        keep_np = keep.to_numpy(zero_copy_only=False)
+        oc_part = oc_part[keep_np]
+        level_hashes = {k: (h, pc.take(i, pa.array(np.flatnonzero(keep_np))))
+                        for k, (h, i) in level_hashes.items()}
 
-    bad = frame["canonical_event_id"].isna() | frame["selection"].isna() | frame["snapshot_time_utc"].isna() \
-        | frame["price_raw"].isna()
-    if bad.any():
-        _quarantine_rows(frame[bad], responses, events, quarantine)
-        stats["quarantined_rows"] = int(bad.sum())
-        frame = frame[~bad]
+    resp = cols.pop("resp").to_numpy()
+    price_raw = cols.pop("price_raw").to_numpy()
+    american = _american(price_raw, resp, responses)
+    cols["price"] = pa.array(np.where(american, american_to_decimal(price_raw), price_raw))
+    cols["price_american"] = pa.array(np.where(american, price_raw, decimal_to_american(price_raw)))
+    sighting = cols.pop("sighting_commence")
+    cols["is_live"] = pc.greater_equal(cols["snapshot_time_utc"], sighting)
+    resp_arr = pa.array(resp, pa.int64())
+    cols["raw_ref"] = _take([r.raw_ref for r in responses], S, resp_arr)
+    cols["ingest_run_id"] = _take([r.run_id for r in responses], S, resp_arr)
+    cols["ingested_at_utc"] = _take([r.ingested_at for r in responses], TS, resp_arr)
+    cols["provider"] = pa.DictionaryArray.from_arrays(np.zeros(len(resp), np.int32), ["oddsapi"]).cast(S)
+    cols["sport"] = _take([p.sport for p in parts], S, pa.array(oc_part, pa.int64()))
+    hashes = record_hash(cols, {k: h[pc.fill_null(i, -1).to_numpy()] for k, (h, i) in level_hashes.items()})
 
-    price_raw = frame["price_raw"].to_numpy(dtype="float64")
-    american = _american_responses(frame, responses)
-    is_am = np.isin(frame["resp"].to_numpy(), list(american))
-    frame["price"] = np.where(is_am, american_to_decimal(price_raw), price_raw)
-    frame["price_american"] = np.where(is_am, price_raw, decimal_to_american(price_raw))
-    frame["is_live"] = (frame["snapshot_time_utc"] >= frame["sighting_commence"]).to_numpy()
-    frame["provider"] = "oddsapi"
-    frame["sport"] = sport
-    resp_idx = frame["resp"].to_numpy()
-    frame["raw_ref"] = np.array([r.raw_ref for r in responses], dtype=object)[resp_idx]
-    frame["ingest_run_id"] = np.array([r.run_id for r in responses], dtype=object)[resp_idx]
-    frame["ingested_at_utc"] = pd.to_datetime(pd.Series([r.ingested_at for r in responses], dtype="object"),
-                                              utc=True).to_numpy()[resp_idx]
-    frame["bookmaker_last_update_utc"] = frame.pop("last_update")
-    frame["record_hash"] = record_hash(frame)
-
-    dup_in_resp = frame.duplicated(["resp", "record_hash"])
-    stats["intra_response_duplicates"] = int(dup_in_resp.sum())
-    frame = frame[~dup_in_resp]
-    dup_across = frame.duplicated(["record_hash"])
-    stats["cross_run_duplicates"] = int(dup_across.sum())
-    frame = frame[~dup_across]
-    frame["ingested_at_utc"] = pd.to_datetime(frame["ingested_at_utc"], utc=True)
-    return frame.drop(columns=["resp", "sighting_commence", "name", "price_raw"]), stats
+    # the first sighting of a record in its partition is kept (never across snapshot times: the time
+    # is in the hash). Every repeat inside one response is also a repeat in the partition, so the
+    # partition-level repeats split into intra-response ones and cross-run ones.
+    dup = _duplicated(_mix(hashes ^ oc_part.astype(np.uint64)))
+    deduped = bool(dup.any())
+    first = np.flatnonzero(~dup)
+    if deduped:
+        intra = np.bincount(oc_part[_duplicated(_mix(hashes ^ resp.astype(np.uint64)))], minlength=n_parts)
+        across = np.bincount(oc_part[dup], minlength=n_parts) - intra
+        for k in range(n_parts):
+            stats[k]["intra_response_duplicates"] = int(intra[k])
+            stats[k]["cross_run_duplicates"] = int(across[k])
+    cols["record_hash"] = _hex(hashes)
+    table_out = pa.table({k: cols[k] for k in ODDS_COLUMNS})
+    if deduped:
+        table_out = table_out.take(pa.array(first, pa.int64()))
+    if n_parts == 1:
+        return [(table_out, stats[0])]
+    # responses arrive partition by partition, so rows are already grouped: slice, don't sort
+    row_part = oc_part[first]
+    bounds = np.searchsorted(row_part, np.arange(n_parts + 1))
+    return [(table_out.slice(bounds[k], bounds[k + 1] - bounds[k]), stats[k]) for k in range(n_parts)]
 
 
-def record_hash(frame: pd.DataFrame) -> np.ndarray:
-    """64-bit hash of the dedupe key (seed 000 §7.3) as 16 hex digits; deterministic across runs."""
-    key = frame[DEDUPE_KEY].copy()
-    key["snapshot_time_utc"] = key["snapshot_time_utc"].astype("int64")
-    h = pd.util.hash_pandas_object(key, index=False).to_numpy().astype(">u8")
-    return np.frombuffer(h.tobytes().hex().encode(), dtype="S16").astype(str).astype(object)
+ODDS_COLUMNS = ("provider", "sport", "canonical_event_id", "provider_event_id", "commence_time_utc",
+                "snapshot_time_utc", "is_live", "bookmaker", "market", "selection", "price", "point",
+                "ingest_run_id", "ingested_at_utc", "record_hash", "raw_ref", "participant", "price_american",
+                "bookmaker_last_update_utc")
+_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: a fast, well-spread, deterministic 64-bit mix."""
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(30))) * _M1
+        x = (x ^ (x >> np.uint64(27))) * _M2
+        return x ^ (x >> np.uint64(31))
+
+
+def _string_hash(arr: pa.Array) -> np.ndarray:
+    """Content hash per row of a string column: hash each distinct value once (blake2b), then gather."""
+    enc = pc.dictionary_encode(arr).combine_chunks() if isinstance(arr, pa.ChunkedArray) else pc.dictionary_encode(arr)
+    values = [hashlib.blake2b(v.encode(), digest_size=8).digest() if v is not None else b"\0" * 8
+              for v in enc.dictionary.to_pylist()]
+    table = np.frombuffer(b"".join(values) or b"\0" * 8, dtype="<u8")
+    idx = pc.fill_null(enc.indices, -1).to_numpy()
+    return np.where(idx >= 0, table[np.maximum(idx, 0)], np.uint64(0x9E3779B97F4A7C15))
+
+
+def _number_hash(arr: pa.Array) -> np.ndarray:
+    x = pc.fill_null(pc.cast(arr, pa.float64()), np.nan).to_numpy(zero_copy_only=False).copy()
+    x[x == 0] = 0.0  # -0.0 == 0.0
+    x[np.isnan(x)] = np.nan  # one NaN bit pattern for every null
+    return x.view("<u8")
+
+
+def record_hash(cols: dict[str, pa.Array], known: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    """64-bit content hash of the dedupe key (seed 000 §7.3): equal records hash equal in any partition.
+
+    `known` holds per-row hashes of string columns already computed upstream (the same values: a
+    column's hash is blake2b of each value, wherever it is computed).
+    """
+    h = np.full(len(cols["canonical_event_id"]), np.uint64(0x243F6A8885A308D3))
+    for name in DEDUPE_KEY:
+        arr = cols[name]
+        if known and name in known:
+            part = known[name]
+        elif pa.types.is_string(arr.type):
+            part = _string_hash(arr)
+        elif pa.types.is_timestamp(arr.type):
+            part = pc.fill_null(pc.cast(arr, pa.int64()), 0).to_numpy().view("<u8")
+        else:
+            part = _number_hash(arr)
+        h = _mix(h ^ part)
+    return h
+
+
+def _duplicated(keys: np.ndarray) -> np.ndarray:
+    """True for every repeat of a key seen earlier (a hash table, no sort)."""
+    return pd.Series(keys, copy=False).duplicated(keep="first").to_numpy()
+
+
+def _hex(h: np.ndarray) -> pa.Array:
+    """uint64 → 16 hex digits, built as one Arrow buffer (no Python string per row)."""
+    data = h.astype(">u8").tobytes().hex().encode()
+    offsets = np.arange(0, 16 * (len(h) + 1), 16, dtype=np.int32)
+    return pa.StringArray.from_buffers(len(h), pa.py_buffer(offsets.tobytes()), pa.py_buffer(data))
+
+
+def _american(price: np.ndarray, resp: np.ndarray, responses: list[RawResponse]) -> np.ndarray:
+    """Per row: is its response priced in American odds? As requested, else judged from its prices.
+
+    American odds are whole numbers of magnitude ≥ 100; anything else is read as decimal, so a bad
+    decimal price (0.95) fails the price checks instead of being "converted" into a valid one.
+    """
+    n = len(responses)
+    requested = np.array([r.odds_format for r in responses], dtype=object)
+    not_american = (price != np.round(price)) | (np.abs(price) < 100)
+    judged = np.bincount(resp[not_american], minlength=n) == 0 if len(resp) else np.zeros(n, bool)
+    per_resp = np.where(requested == "american", True, np.where(requested == "decimal", False, judged))
+    return per_resp.astype(bool)[resp] if len(resp) else np.zeros(0, bool)
 
 
 def american_to_decimal(a: np.ndarray) -> np.ndarray:
@@ -329,26 +518,11 @@ def decimal_to_american(d: np.ndarray) -> np.ndarray:
         return np.round(np.where(d >= 2, (d - 1) * 100.0, -100.0 / (d - 1)), 2)
 
 
-def _american_responses(frame: pd.DataFrame, responses: list[RawResponse]) -> set[int]:
-    """Responses priced in American odds: as requested, else judged from the prices themselves."""
-    out = {i for i, r in enumerate(responses) if r.odds_format == "american"}
-    unknown = {i for i, r in enumerate(responses) if r.odds_format is None}
-    if unknown:
-        sub = frame[frame["resp"].isin(unknown)]
-        g = sub.groupby("resp")["price_raw"]
-        # American odds are whole numbers of magnitude ≥ 100; anything else is read as decimal, so a
-        # bad decimal price (0.95) fails the price checks instead of being "converted" into a valid one
-        whole = g.apply(lambda p: bool(((p == p.round()) & (p.abs() >= 100)).all()))
-        judged = whole
-        out |= set(judged[judged].index)
-    return out
-
-
-def _quarantine_rows(bad: pd.DataFrame, responses: list[RawResponse], events: dict[str, EventKey],
-                     quarantine: Quarantine) -> None:
+def _quarantine_rows(bad: pd.DataFrame, responses: list[RawResponse], resp_part: np.ndarray,
+                     parts: list[OddsPartition]) -> None:
     for (resp, pid), g in bad.groupby(["resp", "provider_event_id"], sort=True):
-        r = responses[resp]
-        if pid not in events:
+        r, part = responses[resp], parts[resp_part[resp]]
+        if pid not in part.events:
             reason = "event not in the canonical event map (its teams were quarantined or it was never matched)"
         elif g["snapshot_time_utc"].isna().all():
             continue  # counted once per response above
@@ -357,5 +531,5 @@ def _quarantine_rows(bad: pd.DataFrame, responses: list[RawResponse], events: di
             reason = f"outcome name(s) {names} match neither team nor over/under/draw"
         else:
             reason = "outcome without a price"
-        quarantine.add("rows", reason, provider="oddsapi", endpoint=r.endpoint, raw_ref=r.raw_ref, rows=len(g),
-                       detail={"provider_event_id": pid, "markets": sorted(set(g["market"].astype(str)))})
+        part.quarantine.add("rows", reason, provider="oddsapi", endpoint=r.endpoint, raw_ref=r.raw_ref, rows=len(g),
+                            detail={"provider_event_id": pid, "markets": sorted(set(g["market"].astype(str)))})

@@ -75,6 +75,8 @@ def partition_responses(store: BronzeStore, provider: str, sport: str, day: date
                 if raw_ref in seen:
                     continue
                 params = (entry.get("request") or {}).get("params") or {}
+                if isinstance(params, list):  # the manifest keeps params as [key, value] pairs
+                    params = {k: v for k, v in params if isinstance(k, str)}
                 seen[raw_ref] = RawResponse(
                     provider=provider,
                     endpoint=endpoint,
@@ -86,7 +88,7 @@ def partition_responses(store: BronzeStore, provider: str, sport: str, day: date
                     ingested_at=_ts(entry.get("received_at") or entry.get("imported_at")) or _ts(manifest.get("created_at")),
                     valid_json=bool(entry.get("valid_json", True)),
                     source=source,
-                    odds_format=params.get("oddsFormat") if isinstance(params, dict) else None,
+                    odds_format=params.get("oddsFormat"),
                 )
     return sorted(seen.values(), key=lambda r: (r.snapshot_time or _MIN, r.raw_ref))
 
