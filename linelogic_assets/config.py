@@ -188,7 +188,7 @@ class IngestConfig(_Strict):
         return root / self.mode
 
 
-def _format_errors(err: ValidationError, source: str) -> str:
+def format_errors(err: ValidationError, source: str) -> str:
     lines = []
     for e in err.errors():
         key = ".".join(str(p) for p in e["loc"]) or "<root>"
@@ -200,7 +200,7 @@ def parse_config(raw: dict, source: str = "<config>") -> IngestConfig:
     try:
         return IngestConfig.model_validate(raw)
     except ValidationError as err:
-        raise ConfigError(_format_errors(err, source)) from None
+        raise ConfigError(format_errors(err, source)) from None
 
 
 def load_config(path: str | Path | None = None) -> IngestConfig:

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from linelogic_assets.config import ConfigError
+from linelogic_assets.config import ConfigError, format_errors
 from linelogic_assets.sports import SPORT_KEYS
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "config" / "mappings" / "overrides.yaml"
@@ -62,6 +62,4 @@ def load_overrides(path: str | Path | None = None) -> Overrides:
     try:
         return Overrides.model_validate(raw or {})
     except ValidationError as err:
-        first = err.errors()[0]
-        key = ".".join(str(x) for x in first["loc"])
-        raise ConfigError(f"{p.name}: {key}: {first['msg']}") from None
+        raise ConfigError(format_errors(err, p.name)) from None

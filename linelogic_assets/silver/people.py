@@ -76,6 +76,13 @@ def build_people(store: BronzeStore, league: League, day: date, index: TeamIndex
             players[pid] = row
         return row["canonical_player_id"]
 
+    def event_of(game_id: object, endpoint: str, ref: str) -> str | None:
+        event = game_map.get(str(game_id))
+        if event is None:
+            quarantine.add("rows", f"{endpoint} row of BALLDONTLIE game {game_id} not in the event map",
+                           provider="balldontlie", endpoint=endpoint, raw_ref=ref)
+        return event
+
     endpoints = ("players", "stats", "injuries", "lineups")
     responses = partition_responses(store, "balldontlie", sport, day, endpoints) if league.has_balldontlie else []
     for r, bodies in decoded(responses, "balldontlie", quarantine):
@@ -94,10 +101,8 @@ def build_people(store: BronzeStore, league: League, day: date, index: TeamIndex
                         "observed_at_utc": r.snapshot_time, "raw_ref": r.raw_ref,
                     })
                 elif r.endpoint == "lineups":
-                    event = game_map.get(str(row.get("game_id")))
+                    event = event_of(row.get("game_id"), "lineups", r.raw_ref)
                     if event is None:
-                        quarantine.add("rows", f"lineup of BALLDONTLIE game {row.get('game_id')} not in the event map",
-                                       provider="balldontlie", endpoint="lineups", raw_ref=r.raw_ref)
                         continue
                     lineups.append({
                         "sport": sport, "canonical_event_id": event,
@@ -106,11 +111,8 @@ def build_people(store: BronzeStore, league: League, day: date, index: TeamIndex
                         "starter": bool(row.get("starter")), "position": row.get("position"), "raw_ref": r.raw_ref,
                     })
                 else:  # stats
-                    game = row.get("game") or {}
-                    event = game_map.get(str(game.get("id")))
+                    event = event_of((row.get("game") or {}).get("id"), "stats", r.raw_ref)
                     if event is None:
-                        quarantine.add("rows", f"box score of BALLDONTLIE game {game.get('id')} not in the event map",
-                                       provider="balldontlie", endpoint="stats", raw_ref=r.raw_ref)
                         continue
                     stat_rows.append({
                         "sport": sport, "canonical_event_id": event,
