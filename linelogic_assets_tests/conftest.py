@@ -8,11 +8,14 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-FIXTURES = REPO.parent / "shared" / "fixtures" / "real"
+# the real recorded responses, vendored from ../shared/fixtures/real so a clone anywhere runs every test
+# (test_fixture_copy.py keeps the copy identical to the shared folder wherever that is beside the repo)
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "real"
+SHARED_FIXTURES = REPO.parent / "shared" / "fixtures" / "real"
 
 
 def fixture_files() -> list[Path]:
-    return sorted(FIXTURES.rglob("*.json")) if FIXTURES.exists() else []
+    return sorted(FIXTURES.rglob("*.json"))
 
 
 # endpoint of each real fixture, by file-name prefix

@@ -12,7 +12,6 @@ from linelogic_assets.cli import main
 from linelogic_assets_tests.conftest import endpoint_of, fixture_files
 
 FILES = fixture_files()
-pytestmark = pytest.mark.skipif(not FILES, reason="../shared/fixtures/real is not beside the repo")
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)

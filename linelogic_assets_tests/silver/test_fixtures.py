@@ -20,7 +20,6 @@ from linelogic_assets_tests.silver.test_assets import run_silver
 
 REFERENCE_DAY = date(2024, 3, 1)
 ODDS = ("odds", "event_odds", "historical_odds", "historical_event_odds")
-pytestmark = pytest.mark.skipif(not fixture_files(), reason="shared fixtures not present")
 
 
 def _events(endpoint: str, body) -> list[dict]:
