@@ -9,9 +9,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 
-from linelogic_assets.silver.io_manager import table_dir
+from linelogic_assets.silver.io_manager import dataset
 from linelogic_assets.silver.schemas import SCHEMAS, SILVER_TABLES
 
 GOLD_DB = "gold/gold.duckdb"
@@ -30,15 +29,12 @@ def connect(root: Path, *, write: bool = False) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB whose views read the lake's Parquet tables with partition pruning."""
     con = duckdb.connect(":memory:")
     for table in (*SILVER_TABLES, "quarantine"):
-        base = root / "quarantine" if table == "quarantine" else table_dir(root, table)
-        files = sorted(base.rglob("*.parquet")) if base.exists() else []
-        if files:
-            glob = base / ("*/*/*/*.parquet" if table == "quarantine" else "*/*/*.parquet")
-            con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet({_q(glob)}, hive_partitioning = true, "
-                        "union_by_name = true)")
+        base, pattern = dataset(root, table)
+        if next(base.glob(pattern), None) is not None:
+            con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet({_q(base / pattern)}, "
+                        "hive_partitioning = true, union_by_name = true)")
         else:  # an empty table with the right columns, so queries written today work on a fresh lake
-            cols = ", ".join(f"CAST(NULL AS {_duck_type(f.type)}) AS {f.name}" for f in SCHEMAS[table])
-            con.execute(f"CREATE VIEW {table} AS SELECT {cols} WHERE false")
+            con.register(table, SCHEMAS[table].empty_table())
     gold = root / GOLD_DB
     if gold.exists():
         con.execute(f"ATTACH {_q(gold)} AS gold {'' if write else '(READ_ONLY)'}")
@@ -47,20 +43,6 @@ def connect(root: Path, *, write: bool = False) -> duckdb.DuckDBPyConnection:
         ).fetchall():
             con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM gold."{schema}"."{name}"')
     return con
-
-
-def _duck_type(t: pa.DataType) -> str:
-    if pa.types.is_timestamp(t):
-        return "TIMESTAMPTZ"
-    if pa.types.is_date(t):
-        return "DATE"
-    if pa.types.is_boolean(t):
-        return "BOOLEAN"
-    if pa.types.is_integer(t):
-        return "BIGINT"
-    if pa.types.is_floating(t):
-        return "DOUBLE"
-    return "VARCHAR"
 
 
 def query(root: Path, sql: str, *, write: bool = False) -> pd.DataFrame:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from difflib import SequenceMatcher
 
-from linelogic_assets.registry.overrides import Overrides
+from linelogic_assets.registry.overrides import EventOverride, Overrides
 from linelogic_assets.registry.teams import Team, TeamIndex, normalise_name
 from linelogic_assets.sports import League
 
@@ -201,19 +201,19 @@ def match_events(
         pe.away = pe.away or index.resolve(pe.away_name)
 
     events: list[CanonicalEvent] = []
-    pinned: list[ProviderEvent] = []
+    pinned: list[tuple[ProviderEvent, EventOverride]] = []
     resolved: list[ProviderEvent] = []
     unresolved: list[ProviderEvent] = []
     for pe in provider_events:
-        if overrides.event(pe.provider, pe.provider_event_id):
-            pinned.append(pe)
+        if o := overrides.event(pe.provider, pe.provider_event_id):
+            pinned.append((pe, o))
         elif pe.home and pe.away:
             resolved.append(pe)
         else:
             unresolved.append(pe)
 
-    def attach(pe: ProviderEvent, method: str, confidence: float) -> None:
-        """Join the nearest compatible canonical event, or found a new one."""
+    def attach(pe: ProviderEvent, method: str, confidence: float, *, may_found: bool = True) -> bool:
+        """Join the nearest compatible canonical event, or found a new one if `may_found`; False if neither."""
         best: tuple[timedelta, CanonicalEvent] | None = None
         for ev in events:
             if {ev.home.id, ev.away.id} != {pe.home.id, pe.away.id}:
@@ -229,10 +229,9 @@ def match_events(
             if best is None or gap < best[0]:
                 best = (gap, ev)
         if best is None:
-            ev = CanonicalEvent("", pe.home, pe.away, pe.scheduled_start)
-            events.append(ev)
-            ev.members.append(Match(pe, confidence, method))
-            return
+            if may_found:
+                events.append(CanonicalEvent("", pe.home, pe.away, pe.scheduled_start, [Match(pe, confidence, method)]))
+            return may_found
         gap, ev = best
         swapped = ev.home.id != pe.home.id
         if swapped:
@@ -242,6 +241,7 @@ def match_events(
         if ev.start is None and pe.scheduled_start is not None:
             ev.start = pe.scheduled_start
         ev.members.append(Match(pe, confidence, method, swapped))
+        return True
 
     # the truth provider founds events first, so its orientation and schedule win
     resolved.sort(key=lambda p: (PROVIDER_RANK.get(p.provider, 9), p.scheduled_start is None,
@@ -249,8 +249,7 @@ def match_events(
     for pe in resolved:
         attach(pe, "registry", 1.0)
 
-    for pe in pinned:
-        o = overrides.event(pe.provider, pe.provider_event_id)
+    for pe, o in pinned:
         home, away = index.by_id.get(o.home_team), index.by_id.get(o.away_team)
         if home is None or away is None:
             quarantined.append(Quarantined(pe, f"override names unknown team(s) {o.home_team!r}/{o.away_team!r}"))
@@ -278,10 +277,8 @@ def match_events(
             quarantined.append(Quarantined(pe, f"unknown team {', '.join(map(repr, bad))}: no registry spelling or "
                                                f"override, and no close match among the {league.title} teams of {day}"))
             continue
-        n_before = len(events)
-        attach(pe, "fuzzy_names", round(0.6 * (pe.fuzzy_score or 0.0), 3))
-        if len(events) > n_before:  # fuzzy names must confirm an event another provider saw, never found one
-            events.pop()
+        # fuzzy names may only confirm an event another provider saw, never found one
+        if not attach(pe, "fuzzy_names", round(0.6 * (pe.fuzzy_score or 0.0), 3), may_found=False):
             quarantined.append(Quarantined(pe, f"fuzzy team match {pe.home.full_name} vs {pe.away.full_name} has "
                                                f"no confirming event on {day}"))
 

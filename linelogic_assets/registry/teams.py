@@ -73,5 +73,20 @@ class TeamIndex:
     def resolve(self, name: str | None) -> Team | None:
         return self._by_name.get(normalise_name(name)) if name else None
 
+    def balldontlie(self, obj: object, flat_id: object = None) -> tuple[Team | None, str, str | None]:
+        """(team, BALLDONTLIE's name for it, its BALLDONTLIE id) from a team object or a bare id.
+
+        The id decides; the name is tried when the id is unknown (another league's numbering).
+        """
+        if isinstance(obj, dict):
+            tid = obj.get("id")
+            name = obj.get("full_name") or obj.get("display_name") or obj.get("name") or str(tid)
+            team = self.by_balldontlie_id.get(tid) if tid is not None else None
+            return team or self.resolve(name), name, None if tid is None else str(tid)
+        if flat_id is not None:
+            team = self.by_balldontlie_id.get(flat_id)
+            return team, team.full_name if team else f"balldontlie team {flat_id}", str(flat_id)
+        return None, "", None
+
     def spellings(self, team: Team) -> list[str]:
         return [k for k, v in self._by_name.items() if v is team]

@@ -65,11 +65,11 @@ def silver_events(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi
     for name, frame in build.frames.items():
         meta = {"rows": len(frame)}
         if name == "event":
-            meta.update({k: v for k, v in build.stats.items()} | {"quarantined": len(quarantine.records)})
+            meta.update(build.stats, quarantined=len(quarantine.records))
         yield dg.Output(frame, output_name=name, metadata=meta)
     yield from checks.results("event", checks.CheckInputs(
         sport, league.league, oddsapi.now(), quarantine, events=build.frames["event"],
-        results=build.frames["event_result"], event_map=build.frames["event_provider_map"], stats=build.stats))
+        results=build.frames["event_result"], event_map=build.frames["event_provider_map"]))
 
 
 @dg.asset(
@@ -97,7 +97,7 @@ def odds_snapshot(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi
     # nothing observed can postdate both the provider's clock (the simulator's, in demo) and ours
     now = max(oddsapi.now(), datetime.now(UTC))
     yield from checks.results("odds_snapshot", checks.CheckInputs(
-        sport, league.league, now, quarantine, odds=frame, events=event, stats=stats))
+        sport, league.league, now, quarantine, odds=frame, events=event))
 
 
 @dg.asset(
@@ -113,13 +113,12 @@ def team(context: dg.AssetExecutionContext, lake: LakeResource) -> Iterator:
     index = TeamIndex(sport, load_overrides(lake.config.overrides_file()).aliases(sport))
     store = lake.bronze()
     responses = partition_responses(store, "balldontlie", sport, day, ("teams",)) if league.has_balldontlie else []
-    for r, bodies in decoded(responses, "balldontlie", quarantine):
+    for r, bodies in decoded(responses, quarantine):
         for body in bodies:
             for row in body["data"]:
-                if index.by_balldontlie_id.get(row.get("id")) is None and index.resolve(row.get("full_name")) is None:
-                    quarantine.add("rows", f"BALLDONTLIE team {row.get('id')} {row.get('full_name')!r} matches no "
-                                           f"canonical {league.title} team", provider="balldontlie",
-                                   endpoint="teams", raw_ref=r.raw_ref, detail=row)
+                if index.balldontlie(row)[0] is None:
+                    quarantine.response(r, f"BALLDONTLIE team {row.get('id')} {row.get('full_name')!r} matches no "
+                                           f"canonical {league.title} team", kind="rows", detail=row)
     write_quarantine(lake.root, quarantine, day)
     frame = pd.DataFrame([{
         "canonical_team_id": t.id, "sport": sport, "league": t.league, "full_name": t.full_name,
@@ -159,7 +158,7 @@ def silver_people(context: dg.AssetExecutionContext, lake: LakeResource, event: 
     for name, frame in build.frames.items():
         yield dg.Output(frame, output_name=name, metadata={"rows": len(frame)})
     inputs = checks.CheckInputs(sport, league.league, None, quarantine, results=event_result,
-                                team_stats=build.frames["game_team_stats"], stats=build.stats)
+                                team_stats=build.frames["game_team_stats"])
     yield from checks.results("player", inputs)
     yield from checks.results("game_team_stats", inputs)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -49,7 +49,6 @@ class CheckInputs:
     results: pd.DataFrame | None = None
     event_map: pd.DataFrame | None = None
     team_stats: pd.DataFrame | None = None
-    stats: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

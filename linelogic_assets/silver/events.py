@@ -11,7 +11,7 @@ import pandas as pd
 from linelogic_assets.bronze.store import BronzeStore
 from linelogic_assets.registry.events import CanonicalEvent, MatchResult, Sighting, match_events
 from linelogic_assets.registry.overrides import Overrides
-from linelogic_assets.registry.teams import Team, TeamIndex
+from linelogic_assets.registry.teams import TeamIndex
 from linelogic_assets.silver.odds import HEAD_SCHEMA, ODDS_ENDPOINTS, EventKey, event_heads, parse_responses
 from linelogic_assets.silver.quarantine import Quarantine
 from linelogic_assets.silver.raw import decoded, partition_responses
@@ -52,24 +52,11 @@ def bdl_start(game: dict, league: League) -> datetime | None:
     return None
 
 
-def _bdl_team(obj: object, flat_id: object, index: TeamIndex) -> tuple[Team | None, str, str | None]:
-    """(resolved team, provider's name for it, provider team id) from a team object or a flat id."""
-    if isinstance(obj, dict):
-        tid = obj.get("id")
-        team = index.by_balldontlie_id.get(tid) if tid is not None else None
-        name = obj.get("full_name") or obj.get("display_name") or obj.get("name") or str(tid)
-        return team or index.resolve(name), name, str(tid) if tid is not None else None
-    if flat_id is not None:
-        team = index.by_balldontlie_id.get(flat_id)
-        return team, team.full_name if team else f"balldontlie team {flat_id}", str(flat_id)
-    return None, "", None
-
-
 def bdl_game_sighting(game: dict, league: League, index: TeamIndex, raw_ref: str,
                       observed_at: datetime | None) -> Sighting:
-    home, home_name, home_pid = _bdl_team(game.get("home_team"), game.get("home_team_id"), index)
+    home, home_name, home_pid = index.balldontlie(game.get("home_team"), game.get("home_team_id"))
     away_obj = game.get("visitor_team") or game.get("away_team")
-    away, away_name, away_pid = _bdl_team(away_obj, game.get("visitor_team_id") or game.get("away_team_id"), index)
+    away, away_name, away_pid = index.balldontlie(away_obj, game.get("visitor_team_id") or game.get("away_team_id"))
     status = bdl_status(game.get("status"))
     hs = game.get("home_team_score", (game.get("home_team_data") or {}).get("runs"))
     vs = game.get("visitor_team_score", (game.get("away_team_data") or {}).get("runs"))
@@ -98,8 +85,8 @@ def collect_sightings(store: BronzeStore, league: League, day: date, index: Team
     sightings: list[Sighting] = []
 
     odds_like = partition_responses(store, "oddsapi", sport, day, ODDSAPI_EVENT_ENDPOINTS)
-    table, kept = parse_responses(odds_like, quarantine, HEAD_SCHEMA)
-    heads = event_heads(table, kept).frame if kept else pd.DataFrame()
+    table, kept = parse_responses(odds_like, quarantine, HEAD_SCHEMA, window=(start, end))
+    heads = event_heads(table, kept) if kept else pd.DataFrame()
     for row in heads.itertuples(index=False) if len(heads) else ():
         if pd.isna(row.commence) or not start <= row.commence < end:
             continue
@@ -111,7 +98,7 @@ def collect_sightings(store: BronzeStore, league: League, day: date, index: Team
             status="live" if observed and observed >= commence else "scheduled"))
 
     scores = partition_responses(store, "oddsapi", sport, day, ("scores",))
-    for r, bodies in decoded(scores, "oddsapi", quarantine):
+    for r, bodies in decoded(scores, quarantine):
         for ev in bodies[0]:
             commence = parse_ts(ev["commence_time"])
             if not start <= commence < end:
@@ -129,7 +116,7 @@ def collect_sightings(store: BronzeStore, league: League, day: date, index: Team
 
     if league.has_balldontlie:
         games = partition_responses(store, "balldontlie", sport, day, ("games", "stats"))
-        for r, bodies in decoded(games, "balldontlie", quarantine):
+        for r, bodies in decoded(games, quarantine):
             for body in bodies:
                 rows = body["data"] if isinstance(body["data"], list) else [body["data"]]
                 for row in rows:

@@ -37,6 +37,13 @@ def quarantine_file(root: Path, table: str, sport: str, day: date | str) -> Path
     return root / "quarantine" / f"table={table}" / f"sport={sport}" / f"date={day}" / PART
 
 
+def dataset(root: Path, table: str) -> tuple[Path, str]:
+    """(folder, glob below it) of every partition file of a silver table, or of the quarantine."""
+    if table == "quarantine":
+        return root / "quarantine", f"table=*/sport=*/date=*/{PART}"
+    return table_dir(root, table), f"sport=*/date=*/{PART}"
+
+
 def write_partition(root: Path, table: str, sport: str, day: date | str, data: pd.DataFrame | pa.Table) -> Path:
     """Replace one partition of a table; readers never see a half-written file."""
     return _replace(partition_file(root, table, sport, day), conform(table, data))

@@ -39,7 +39,7 @@ _EVENT_HEAD = [("id", S), ("commence_time", S), ("home_team", S), ("away_team", 
 FULL_SCHEMA = pa.schema([("timestamp", S), ("data", pa.list_(pa.struct([*_EVENT_HEAD, ("bookmakers", pa.list_(_BOOK))])))])
 HEAD_SCHEMA = pa.schema([("timestamp", S), ("data", pa.list_(pa.struct(_EVENT_HEAD)))])
 DEDUPE_KEY = ["canonical_event_id", "snapshot_time_utc", "bookmaker", "market", "selection", "participant", "price", "point"]
-_SIDES = {"over": "over", "under": "under", "draw": "draw"}
+_SIDES = ("over", "under", "draw")  # outcome names that are already a selection
 
 
 class OddsParseError(ValueError):
@@ -156,10 +156,8 @@ def _lines(responses: list[RawResponse], quarantine_of, contents: dict[str, byte
     """(index of each readable response, its canonical NDJSON line); the unreadable are quarantined."""
     kept, lines = [], []
     for i, resp in enumerate(responses):
-        q = quarantine_of(i)
         if not resp.valid_json:
-            q.add("response", "bronze holds this body as invalid JSON (kept, not parsed)",
-                  provider=resp.provider, endpoint=resp.endpoint, raw_ref=resp.raw_ref)
+            quarantine_of(i).invalid_json(resp)
             continue
         content = contents[resp.raw_ref] if contents else resp.read()
         line = _fast_line(resp, content)
@@ -167,7 +165,7 @@ def _lines(responses: list[RawResponse], quarantine_of, contents: dict[str, byte
             try:
                 line = canonical_line(resp, content)
             except OddsParseError as err:
-                q.add("response", str(err), provider=resp.provider, endpoint=resp.endpoint, raw_ref=resp.raw_ref)
+                quarantine_of(i).response(resp, str(err))
                 continue
         elif windows is not None and windows[i] is not None:
             line = slate_events(line, *windows[i])
@@ -195,18 +193,19 @@ def _parse_lines(responses: list[RawResponse], kept: list[int], lines: list[byte
                 tables.append(_read([canonical_line(resp, contents[resp.raw_ref] if contents else resp.read())], schema))
             except (OddsParseError, pa.ArrowInvalid, pa.ArrowTypeError) as err2:
                 reason = str(err2) if isinstance(err2, OddsParseError) else f"unreadable odds response: {err}"
-                quarantine_of(i).add("response", reason.splitlines()[0], provider=resp.provider,
-                                     endpoint=resp.endpoint, raw_ref=resp.raw_ref)
+                quarantine_of(i).response(resp, reason.splitlines()[0])
                 continue
         good.append(i)
     return (pa.concat_tables(tables) if tables else schema.empty_table()), good
 
 
 def parse_responses(responses: list[RawResponse], quarantine: Quarantine, schema: pa.Schema = FULL_SCHEMA,
-                    contents: dict[str, bytes] | None = None) -> tuple[pa.Table, list[RawResponse]]:
-    """One Arrow row per readable response (same order as the returned responses)."""
-    kept, lines = _lines(responses, lambda _: quarantine, contents)
-    table, good = _parse_lines(responses, kept, lines, lambda _: quarantine, schema, contents)
+                    window: tuple[datetime, datetime] | None = None) -> tuple[pa.Table, list[RawResponse]]:
+    """One Arrow row per readable response (same order as the returned responses); with a `window`,
+    events that surely start outside it are cut before parsing."""
+    cut = None if window is None else [(iso_z(window[0]).encode(), iso_z(window[1]).encode())] * len(responses)
+    kept, lines = _lines(responses, lambda _: quarantine, None, cut)
+    table, good = _parse_lines(responses, kept, lines, lambda _: quarantine, schema, None)
     return table, [responses[i] for i in good]
 
 
@@ -226,19 +225,13 @@ def _snapshot_times(table: pa.Table, responses: list[RawResponse]) -> pa.Array:
     return pc.coalesce(envelope, recorded)
 
 
-@dataclass
-class EventHeads:
-    """Every (response, event) pair: who played, when, as seen at which snapshot."""
-
-    frame: pd.DataFrame  # provider_event_id, commence, home_team, away_team, snapshot_time, raw_ref, resp_index
-
-
-def event_heads(table: pa.Table, responses: list[RawResponse]) -> EventHeads:
+def event_heads(table: pa.Table, responses: list[RawResponse]) -> pd.DataFrame:
+    """Every (response, event) pair: provider_event_id, commence, home_team, away_team, snapshot_time, raw_ref."""
     data = table.column("data").combine_chunks()
     ev, ev_resp = _explode(data)
     snap = _snapshot_times(table, responses)
     refs = pa.array([r.raw_ref for r in responses], type=S)
-    frame = pa.table({
+    return pa.table({
         "provider_event_id": _field(ev, "id"),
         "commence": pc.cast(_field(ev, "commence_time"), TS),
         "home_team": _field(ev, "home_team"),
@@ -246,7 +239,6 @@ def event_heads(table: pa.Table, responses: list[RawResponse]) -> EventHeads:
         "snapshot_time": pc.take(snap, ev_resp),
         "raw_ref": pc.take(refs, ev_resp),
     }).to_pandas()
-    return EventHeads(frame)
 
 
 @dataclass
@@ -307,18 +299,15 @@ def _normalise(table: pa.Table, responses: list[RawResponse], resp_part: np.ndar
     nameless = pc.or_(pc.is_null(_field(ev, "id")), pc.is_null(commence))
     if pc.any(nameless).as_py():
         for i in sorted(set(ev_resp.filter(nameless).to_pylist())):
-            r = responses[i]
-            parts[resp_part[i]].quarantine.add("event", "event without an id or commence_time (not a v4 event)",
-                                                provider=r.provider, endpoint=r.endpoint, raw_ref=r.raw_ref)
+            parts[resp_part[i]].quarantine.response(
+                responses[i], "event without an id or commence_time (not a v4 event)", kind="event")
     ev, ev_resp, ev_part, commence = (x.filter(in_window) for x in (ev, ev_resp, ev_part, commence))
 
     snap_all = _snapshot_times(table, responses)
     for i, t in enumerate(snap_all.to_pylist()):
         if t is None:
-            r = responses[i]
-            parts[resp_part[i]].quarantine.add(
-                "response", "odds response without a snapshot time (no envelope timestamp, none recorded)",
-                provider=r.provider, endpoint=r.endpoint, raw_ref=r.raw_ref)
+            parts[resp_part[i]].quarantine.response(
+                responses[i], "odds response without a snapshot time (no envelope timestamp, none recorded)")
 
     # canonical keys per event (few), then gathered per outcome (many)
     keys = [(k, pid, key) for k, p in enumerate(parts) for pid, key in sorted(p.events.items())]
@@ -346,7 +335,7 @@ def _normalise(table: pa.Table, responses: list[RawResponse], resp_part: np.ndar
     is_away = pc.fill_null(pc.equal(name, pc.take(_field(ev, "away_team"), oc_ev)), False)
     flip = pc.fill_null(swapped, False)
     lowered = pc.utf8_lower(name)
-    other = pc.if_else(pc.is_in(lowered, value_set=pa.array(list(_SIDES), S)), lowered, pa.scalar(None, S))
+    other = pc.if_else(pc.is_in(lowered, value_set=pa.array(_SIDES, S)), lowered, pa.scalar(None, S))
     home_side = pc.if_else(flip, pa.scalar("away"), pa.scalar("home"))
     away_side = pc.if_else(flip, pa.scalar("home"), pa.scalar("away"))
     selection = pc.if_else(is_home, home_side, pc.if_else(is_away, away_side, other))
@@ -368,12 +357,14 @@ def _normalise(table: pa.Table, responses: list[RawResponse], resp_part: np.ndar
         "bookmaker_last_update_utc": pc.coalesce(pc.take(pc.cast(_field(mk, "last_update"), TS), oc_mk),
                                                  pc.take(pc.cast(_field(bk, "last_update"), TS), oc_bk)),
     }
-    # string key hashes, also computed per distinct value and gathered (see record_hash)
+    # string key hashes are computed where the values are few, then gathered through these indices
+    # (carried as private columns so a filter below keeps them aligned; see record_hash)
     level_hashes = {
-        "canonical_event_id": (_string_hash(pa.array([key.canonical_event_id for *_, key in keys], S)), idx),
-        "bookmaker": (_string_hash(_field(bk, "key")), oc_bk),
-        "market": (_string_hash(_field(mk, "key")), oc_mk),
+        "canonical_event_id": _string_hash(pa.array([key.canonical_event_id for *_, key in keys], S)),
+        "bookmaker": _string_hash(_field(bk, "key")),
+        "market": _string_hash(_field(mk, "key")),
     }
+    cols |= {"_at_canonical_event_id": idx, "_at_bookmaker": oc_bk, "_at_market": oc_mk}
     bad = pc.or_(pc.or_(pc.is_null(canon), pc.is_null(selection)),
                  pc.or_(pc.is_null(cols["snapshot_time_utc"]), pc.is_null(cols["price_raw"])))
     if pc.any(bad).as_py():
@@ -385,10 +376,7 @@ def _normalise(table: pa.Table, responses: list[RawResponse], resp_part: np.ndar
             stats[k]["quarantined_rows"] = int(c)
         keep = pc.invert(bad)
         cols = {k: v.filter(keep) for k, v in cols.items()}
-        keep_np = keep.to_numpy(zero_copy_only=False)
-        oc_part = oc_part[keep_np]
-        level_hashes = {k: (h, pc.take(i, pa.array(np.flatnonzero(keep_np))))
-                        for k, (h, i) in level_hashes.items()}
+        oc_part = oc_part[keep.to_numpy(zero_copy_only=False)]
 
     resp = cols.pop("resp").to_numpy()
     price_raw = cols.pop("price_raw").to_numpy()
@@ -403,7 +391,8 @@ def _normalise(table: pa.Table, responses: list[RawResponse], resp_part: np.ndar
     cols["ingested_at_utc"] = _take([r.ingested_at for r in responses], TS, resp_arr)
     cols["provider"] = pa.DictionaryArray.from_arrays(np.zeros(len(resp), np.int32), ["oddsapi"]).cast(S)
     cols["sport"] = _take([p.sport for p in parts], S, pa.array(oc_part, pa.int64()))
-    hashes = record_hash(cols, {k: h[pc.fill_null(i, -1).to_numpy()] for k, (h, i) in level_hashes.items()})
+    known = {k: h[cols.pop(f"_at_{k}").to_numpy()] for k, h in level_hashes.items()}
+    hashes = record_hash(cols, known)
 
     # the first sighting of a record in its partition is kept (never across snapshot times: the time
     # is in the hash). Every repeat inside one response is also a repeat in the partition, so the
@@ -531,5 +520,5 @@ def _quarantine_rows(bad: pd.DataFrame, responses: list[RawResponse], resp_part:
             reason = f"outcome name(s) {names} match neither team nor over/under/draw"
         else:
             reason = "outcome without a price"
-        part.quarantine.add("rows", reason, provider="oddsapi", endpoint=r.endpoint, raw_ref=r.raw_ref, rows=len(g),
-                            detail={"provider_event_id": pid, "markets": sorted(set(g["market"].astype(str)))})
+        part.quarantine.response(r, reason, kind="rows", rows=len(g),
+                                 detail={"provider_event_id": pid, "markets": sorted(set(g["market"].astype(str)))})

@@ -53,10 +53,7 @@ def build_people(store: BronzeStore, league: League, day: date, index: TeamIndex
     injuries, lineups, stat_rows = [], [], []
 
     def team_of(obj: object, flat: object) -> str | None:
-        tid = obj.get("id") if isinstance(obj, dict) else flat
-        team = index.by_balldontlie_id.get(tid) if tid is not None else None
-        if team is None and isinstance(obj, dict):
-            team = index.resolve(obj.get("full_name") or obj.get("name"))
+        team = index.balldontlie(obj, flat)[0]
         return team.id if team else None
 
     def see_player(p: dict, ref: str, observed, primary: bool) -> str:
@@ -85,7 +82,7 @@ def build_people(store: BronzeStore, league: League, day: date, index: TeamIndex
 
     endpoints = ("players", "stats", "injuries", "lineups")
     responses = partition_responses(store, "balldontlie", sport, day, endpoints) if league.has_balldontlie else []
-    for r, bodies in decoded(responses, "balldontlie", quarantine):
+    for r, bodies in decoded(responses, quarantine):
         for body in bodies:
             rows = body["data"] if isinstance(body["data"], list) else [body["data"]]
             for row in rows:

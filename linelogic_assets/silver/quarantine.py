@@ -9,9 +9,12 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from linelogic_assets.silver.raw import RawResponse
 
 
 @dataclass
@@ -27,6 +30,14 @@ class Quarantine:
             "endpoint": endpoint, "raw_ref": raw_ref, "rows": rows,
             "detail": json.dumps(detail, sort_keys=True, default=str) if detail is not None else None,
         })
+
+    def response(self, r: RawResponse, reason: str, *, kind: str = "response", rows: int = 1,
+                 detail: Any = None) -> None:
+        """Quarantine something read from raw response `r`, traced back to its file."""
+        self.add(kind, reason, provider=r.provider, endpoint=r.endpoint, raw_ref=r.raw_ref, rows=rows, detail=detail)
+
+    def invalid_json(self, r: RawResponse) -> None:
+        self.response(r, "bronze holds this body as invalid JSON (kept, not parsed)")
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame.from_records(self.records, columns=[

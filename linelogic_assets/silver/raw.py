@@ -31,11 +31,9 @@ class RawResponse:
     run_id: str
     raw_ref: str  # path under the lake root of the file holding the bytes
     path: Path
-    sha256: str
     snapshot_time: datetime | None  # when the response was observed (historical: the envelope timestamp)
     ingested_at: datetime | None  # when it arrived in bronze
     valid_json: bool
-    source: str | None
     odds_format: str | None  # the oddsFormat that was requested, when known
 
     def read(self) -> bytes:
@@ -68,7 +66,6 @@ def partition_responses(store: BronzeStore, provider: str, sport: str, day: date
     cache = _ManifestCache()
     for endpoint in endpoints:
         for folder, manifest in store.manifests(provider, sport, day, endpoint):
-            source = manifest.get("source")
             for raw in _entries(store, folder, manifest, cache):
                 entry, held_folder = raw
                 raw_ref = (held_folder / entry["file"]).relative_to(store.root).as_posix()
@@ -83,11 +80,9 @@ def partition_responses(store: BronzeStore, provider: str, sport: str, day: date
                     run_id=_run_of(held_folder),
                     raw_ref=raw_ref,
                     path=held_folder / entry["file"],
-                    sha256=entry.get("sha256") or "",
                     snapshot_time=_ts(entry.get("snapshot_timestamp")),
                     ingested_at=_ts(entry.get("received_at") or entry.get("imported_at")) or _ts(manifest.get("created_at")),
                     valid_json=bool(entry.get("valid_json", True)),
-                    source=source,
                     odds_format=params.get("oddsFormat"),
                 )
     return sorted(seen.values(), key=lambda r: (r.snapshot_time or _MIN, r.raw_ref))
@@ -103,17 +98,16 @@ def _entries(store: BronzeStore, folder: Path, manifest: dict, cache: _ManifestC
             yield (original or {**entry, "file": target.name}), target.parent
 
 
-def decoded(responses: list[RawResponse], provider: str, quarantine: Quarantine) -> Iterator[tuple[RawResponse, list[Any]]]:
+def decoded(responses: list[RawResponse], quarantine: Quarantine) -> Iterator[tuple[RawResponse, list[Any]]]:
     """Each readable response with its bodies (unwrapped from old envelopes); the rest quarantined."""
     for r in responses:
         if not r.valid_json:
-            quarantine.add("response", "bronze holds this body as invalid JSON (kept, not parsed)",
-                           provider=provider, endpoint=r.endpoint, raw_ref=r.raw_ref)
+            quarantine.invalid_json(r)
             continue
         try:
             body = decode(r.read())
-            classified = classify(provider, r.endpoint, body)
+            classified = classify(r.provider, r.endpoint, body)
         except ContractError as err:
-            quarantine.add("response", str(err), provider=provider, endpoint=r.endpoint, raw_ref=r.raw_ref)
+            quarantine.response(r, str(err))
             continue
         yield r, classified.responses
