@@ -13,7 +13,7 @@ from linelogic_assets.config import REPO_ROOT, ConfigError, load_config
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    """Materialize bronze and silver for every slate date with games in the configured demo window."""
+    """Materialize bronze, silver and gold for every slate date with games in the configured demo window."""
     import dagster as dg
 
     from linelogic_assets.definitions import defs
@@ -65,8 +65,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
                 label = "ERROR" if c in errors else "WARN"
                 print(f"    {label} {c.asset_key.to_user_string()}.{c.check_name}: {c.description or ''}", flush=True)
     root = cfg.resolved_data_root()
-    print(f"bronze under {root / 'bronze'}, silver under {root / 'silver'}, run manifests under {root / 'runs'}")
-    print('query it: linelogic sql "SELECT sport, count(*) FROM odds_snapshot GROUP BY 1"')
+    print(f"bronze under {root / 'bronze'}, silver under {root / 'silver'}, gold in {root / 'gold'}, "
+          f"run manifests under {root / 'runs'}")
+    print('query it: linelogic events --days 10 --team Celtics | '
+          'linelogic sql "SELECT bucket, avg(h2h_home_fair_prob) FROM pregame_training_rows GROUP BY 1"')
     return 1 if failures else 0
 
 
@@ -143,12 +145,99 @@ def _cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_frame(df, fmt: str, header: str | None = None, max_rows: int = 500) -> None:
+    """A query result as JSON records or an aligned table (with a one-line header naming the event)."""
+    import datetime as dt
+
+    import pandas as pd
+
+    if fmt == "json":
+        out = df.copy()
+        for col in out.columns:  # dates (slate_date) and lists serialise as ISO text / arrays
+            if out[col].dtype == object and any(isinstance(v, dt.date) and not isinstance(v, dt.datetime)
+                                                for v in out[col].head(5)):
+                out[col] = out[col].map(lambda v: v.isoformat() if isinstance(v, dt.date) else v)
+        print(out.to_json(orient="records", date_format="iso", indent=1))
+        return
+    if header:
+        print(header)
+    with pd.option_context("display.max_rows", max_rows, "display.max_columns", None, "display.width", 200):
+        print(df.to_string(index=False, max_rows=max_rows) if len(df) else "(no rows)")
+
+
+def _run_query(args: argparse.Namespace, run) -> int:
+    """Open the lake's query API, run one query, print it; unknown events and naive times exit non-zero."""
+    from linelogic_assets.query import LakeQuery, UnknownEventError, parse_time
+
+    try:
+        at = parse_time(args.at) if getattr(args, "at", None) else None
+    except ValueError as err:
+        print(f"refused: {err}", file=sys.stderr)
+        return 2
+    lq = LakeQuery.from_config(args.config)
+    try:
+        df, header = run(lq, at)
+    except UnknownEventError as err:
+        print(f"unknown event: {err}", file=sys.stderr)
+        return 1
+    _print_frame(df, args.format, header)
+    return 0
+
+
+def _cmd_odds_at(args: argparse.Namespace) -> int:
+    def run(lq, at):
+        ref = lq.resolve_event(args.event)
+        df = lq.odds_at(ref.canonical_event_id, at, market=args.market)
+        return df, f"{ref.label} | each book's last snapshot at or before {at.isoformat()}"
+    return _run_query(args, run)
+
+
+def _cmd_line_movement(args: argparse.Namespace) -> int:
+    def run(lq, _at):
+        ref = lq.resolve_event(args.event)
+        df = lq.line_movement(ref.canonical_event_id, args.bookmaker, args.market)
+        if args.changes_only:
+            df = df[df["changed"]].reset_index(drop=True)
+        return df, f"{ref.label} | {args.bookmaker} {args.market}"
+    return _run_query(args, run)
+
+
+def _cmd_best_odds(args: argparse.Namespace) -> int:
+    def run(lq, at):
+        ref = lq.resolve_event(args.event)
+        when = f"as of {at.isoformat()}" if at else "latest pre-game"
+        return lq.best_odds(ref.canonical_event_id, args.market, at), f"{ref.label} | best {args.market}, {when}"
+    return _run_query(args, run)
+
+
+def _cmd_compare_books(args: argparse.Namespace) -> int:
+    def run(lq, at):
+        ref = lq.resolve_event(args.event)
+        when = f"as of {at.isoformat()}" if at else "latest pre-game"
+        return (lq.compare_books(ref.canonical_event_id, args.market, at),
+                f"{ref.label} | {args.market}, {when}, fair_prob by {lq.fair_method}")
+    return _run_query(args, run)
+
+
+def _cmd_events(args: argparse.Namespace) -> int:
+    if args.days < 0:
+        print("refused: --days must be >= 0", file=sys.stderr)
+        return 2
+
+    def run(lq, _at):
+        now = lq.now()
+        df = lq.events(args.days, team=args.team, now=now)
+        return df, f"events starting within {args.days:g} days of {now.isoformat()}" + (
+            f", team {args.team!r}" if args.team else "")
+    return _run_query(args, run)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="linelogic", description=__doc__)
     p.add_argument("--config", default=os.environ.get("LINELOGIC_CONFIG"), help="config file (default config/ingest.yaml)")
     sub = p.add_subparsers(dest="command", required=True)
 
-    demo = sub.add_parser("demo", help="run bronze + silver over the demo window on the embedded default")
+    demo = sub.add_parser("demo", help="run bronze → silver → gold over the demo window on the embedded default")
     demo.add_argument("--start", help="first slate date (default: demo.start)")
     demo.add_argument("--days", type=int, help="window length (default: demo.days)")
     demo.add_argument("--sport", action="append", help="sport key; repeat for several (default: demo.sports)")
@@ -180,6 +269,41 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("--max-rows", type=int, default=200, help="rows shown in table format")
     sql.add_argument("--write", action="store_true", help="allow statements that write (the gold DB opens read-write)")
     sql.set_defaults(func=_cmd_sql)
+
+    # the query API (linelogic_assets/query.py): one event's odds, read from its partition only
+    fmt = argparse.ArgumentParser(add_help=False)
+    fmt.add_argument("--format", choices=["table", "json"], default="table")
+    event = argparse.ArgumentParser(add_help=False)
+    event.add_argument("--event", required=True, help="canonical event id, or The Odds API / BALLDONTLIE event id")
+    at_help = "ISO 8601 time with a timezone (Z or an offset), e.g. 2025-11-10T23:00:00Z"
+
+    odds_at = sub.add_parser("odds-at", parents=[event, fmt],
+                             help="every book's odds for an event as of a time (last snapshot at or before it)")
+    odds_at.add_argument("--at", required=True, help=at_help)
+    odds_at.add_argument("--market", help="only this market (default: all)")
+    odds_at.set_defaults(func=_cmd_odds_at)
+
+    move = sub.add_parser("line-movement", parents=[event, fmt], help="one book's market over time")
+    move.add_argument("--bookmaker", required=True)
+    move.add_argument("--market", required=True)
+    move.add_argument("--changes-only", action="store_true", help="only observations where price or point changed")
+    move.set_defaults(func=_cmd_line_movement)
+
+    best = sub.add_parser("best-odds", parents=[event, fmt], help="the best price per selection across books")
+    best.add_argument("--market", required=True)
+    best.add_argument("--at", help=f"{at_help} (default: latest pre-game)")
+    best.set_defaults(func=_cmd_best_odds)
+
+    compare = sub.add_parser("compare-books", parents=[event, fmt],
+                             help="books side by side: implied probability, overround, fair probability")
+    compare.add_argument("--market", required=True)
+    compare.add_argument("--at", help=f"{at_help} (default: latest pre-game)")
+    compare.set_defaults(func=_cmd_compare_books)
+
+    events = sub.add_parser("events", parents=[fmt], help="events starting within N days of the provider's now")
+    events.add_argument("--days", type=float, required=True)
+    events.add_argument("--team", help="team name, abbreviation or part of a name")
+    events.set_defaults(func=_cmd_events)
     return p
 
 

@@ -125,6 +125,25 @@ class Matching(_Strict):
     overrides_path: str = "mappings/overrides.yaml"  # relative to this config file
 
 
+DevigMethod = Literal["multiplicative", "additive", "power", "shin", "odds_ratio"]
+
+
+class GoldSettings(_Strict):
+    """How gold turns quotes into fair prices, consensus, CLV and opportunities."""
+
+    fair_method: DevigMethod = "shin"  # the devig method behind `fair_prob` columns and queries
+    markets: list[str] = ["h2h", "spreads", "totals"]  # priced main markets gold carries
+    # a book's quote is an outlier (dropped from the trimmed consensus) when its fair probability is
+    # further than this many MADs from the books' median, with the MAD floored at `trim_floor`
+    trim_mads: float = Field(3.0, gt=0)
+    trim_floor: float = Field(0.01, gt=0)
+    # a quote older than this at an as-of time is stale: not used for consensus, CLV or opportunities
+    max_quote_age_minutes: int = Field(120, ge=1)
+    min_ev: float = Field(0.02, ge=0)  # +EV opportunities: price × fair probability − 1 at least this
+    min_arb_margin: float = Field(0.0, ge=0)  # arbitrage: 1 / Σ(1/best price) − 1 above this
+    form_games: int = Field(10, ge=1, le=82)  # team form: rolling window of the last N finished games
+
+
 class IngestConfig(_Strict):
     mode: Literal["demo", "live"] = "demo"
     data_root: str = "./data"
@@ -141,6 +160,7 @@ class IngestConfig(_Strict):
     demo: DemoWindow = DemoWindow()
     simulator: SimulatorSettings = SimulatorSettings()
     matching: Matching = Matching()
+    gold: GoldSettings = GoldSettings()
     config_dir: str = "."  # set by load_config: where relative paths in this file start
 
     @field_validator("sports")

@@ -10,10 +10,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from linelogic_assets.gold.io_manager import gold_database
 from linelogic_assets.silver.io_manager import dataset
 from linelogic_assets.silver.schemas import SCHEMAS, SILVER_TABLES
 
-GOLD_DB = "gold/gold.duckdb"
 _READS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 
 
@@ -35,7 +35,7 @@ def connect(root: Path, *, write: bool = False) -> duckdb.DuckDBPyConnection:
                         "hive_partitioning = true, union_by_name = true)")
         else:  # an empty table with the right columns, so queries written today work on a fresh lake
             con.register(table, SCHEMAS[table].empty_table())
-    gold = root / GOLD_DB
+    gold = gold_database(root)
     if gold.exists():
         con.execute(f"ATTACH {_q(gold)} AS gold {'' if write else '(READ_ONLY)'}")
         for (schema, name) in con.execute(

@@ -22,6 +22,9 @@ class League:
     balldontlie_prefix: str | None  # path prefix on BALLDONTLIE, None where it has no API
     season_start: tuple[int, int]  # (month, day) the regular season starts, in the season's first year
     season_end: tuple[int, int]  # (month, day) it ends, in the following year when before the start
+    # a game is certainly over this long after its start (overtime, delays included): the earliest
+    # time its result may feed a feature, so team form never uses a game still in progress
+    max_game_minutes: int = 240
 
     @property
     def tz(self) -> ZoneInfo:
@@ -53,10 +56,10 @@ class League:
 LEAGUES: dict[str, League] = {
     lg.sport_key: lg
     for lg in (
-        League("basketball_nba", "nba", "NBA", "Basketball", "US Basketball", "America/New_York", "/v1", (10, 21), (4, 12)),
-        League("americanfootball_nfl", "nfl", "NFL", "American Football", "US Football", "America/New_York", "/nfl/v1", (9, 4), (1, 5)),
-        League("baseball_mlb", "mlb", "MLB", "Baseball", "Major League Baseball", "America/New_York", "/mlb/v1", (3, 26), (9, 28)),
-        League("icehockey_nhl", "nhl", "NHL", "Ice Hockey", "US Ice Hockey", "America/New_York", None, (10, 7), (4, 16)),
+        League("basketball_nba", "nba", "NBA", "Basketball", "US Basketball", "America/New_York", "/v1", (10, 21), (4, 12), 210),
+        League("americanfootball_nfl", "nfl", "NFL", "American Football", "US Football", "America/New_York", "/nfl/v1", (9, 4), (1, 5), 270),
+        League("baseball_mlb", "mlb", "MLB", "Baseball", "Major League Baseball", "America/New_York", "/mlb/v1", (3, 26), (9, 28), 330),
+        League("icehockey_nhl", "nhl", "NHL", "Ice Hockey", "US Ice Hockey", "America/New_York", None, (10, 7), (4, 16), 210),
     )
 }
 

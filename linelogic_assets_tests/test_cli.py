@@ -24,7 +24,7 @@ def test_demo_materializes_bronze_and_silver_for_each_slate_date_with_games(lake
     out = capsys.readouterr().out
     assert code == 0, out
     assert "2 slate dates with games" in out  # Sunday 11-09 and Monday night 11-10; none on Tuesday
-    assert out.count(" ok: 21 assets") == 2 and " 0 error" in out
+    assert out.count(" ok: 27 assets") == 2 and " 0 error" in out
     dates = sorted(p.name for p in (lake_root / "bronze" / "provider=oddsapi" / "sport=americanfootball_nfl").iterdir())
     assert dates == ["date=2025-11-09", "date=2025-11-10"]
     instance = dg.DagsterInstance.get()

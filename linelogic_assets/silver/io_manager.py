@@ -16,6 +16,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from linelogic_assets.resources import LakeResource
@@ -62,6 +63,14 @@ def read_partition(root: Path, table: str, sport: str, day: date | str) -> pd.Da
     if not path.exists():
         raise FileNotFoundError(f"silver {table} has no partition sport={sport} date={day} (materialize it first)")
     return pq.read_table(path, schema=SCHEMAS[table]).to_pandas()
+
+
+def read_range(root: Path, table: str, sport: str, days: list[date]) -> pd.DataFrame:
+    """The partitions of a table that exist among `days`, as one frame (absent dates are skipped)."""
+    files = [str(p) for d in days if (p := partition_file(root, table, sport, d)).exists()]
+    if not files:
+        return SCHEMAS[table].empty_table().to_pandas()
+    return ds.dataset(files, schema=SCHEMAS[table], format="parquet").to_table().to_pandas()
 
 
 def write_quarantine(root: Path, quarantine: Quarantine, day: date | str) -> Path:

@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from linelogic_assets.bronze.contracts import ContractError, classify, decode
+from linelogic_assets.odds_math import american_to_decimal, decimal_to_american
 from linelogic_assets.silver.quarantine import Quarantine
 from linelogic_assets.silver.raw import RawResponse
 from linelogic_assets.timeutil import iso_z, parse_ts
@@ -495,16 +496,6 @@ def _american(price: np.ndarray, resp: np.ndarray, responses: list[RawResponse])
     judged = np.bincount(resp[not_american], minlength=n) == 0 if len(resp) else np.zeros(n, bool)
     per_resp = np.where(requested == "american", True, np.where(requested == "decimal", False, judged))
     return per_resp.astype(bool)[resp] if len(resp) else np.zeros(0, bool)
-
-
-def american_to_decimal(a: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(a > 0, 1 + a / 100.0, 1 + 100.0 / np.abs(a))
-
-
-def decimal_to_american(d: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.round(np.where(d >= 2, (d - 1) * 100.0, -100.0 / (d - 1)), 2)
 
 
 def _quarantine_rows(bad: pd.DataFrame, responses: list[RawResponse], resp_part: np.ndarray,

@@ -106,9 +106,10 @@ class SchemaError(ValueError):
     """A frame that cannot be written as its silver table."""
 
 
-def conform(table: str, data: pd.DataFrame | pa.Table) -> pa.Table:
-    """The frame as exactly the table's schema, rows in the canonical order."""
-    schema = SCHEMAS[table]
+def conform(table: str, data: pd.DataFrame | pa.Table, schemas: dict[str, pa.Schema] = SCHEMAS,
+            sort_keys: dict[str, list[str]] = SORT_KEYS) -> pa.Table:
+    """The frame as exactly the table's schema, rows in the canonical order (gold passes its own schemas)."""
+    schema = schemas[table]
     if isinstance(data, pd.DataFrame):
         missing = [c for c in schema.names if c not in data.columns]
         extra = [c for c in data.columns if c not in schema.names]
@@ -120,7 +121,7 @@ def conform(table: str, data: pd.DataFrame | pa.Table) -> pa.Table:
     except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError) as err:
         raise SchemaError(f"{table}: {err}") from err
     if data.num_rows:
-        data = data.sort_by([(k, "ascending") for k in SORT_KEYS[table]])
+        data = data.sort_by([(k, "ascending") for k in sort_keys[table]])
     return data
 
 

@@ -9,11 +9,10 @@ from pathlib import Path
 import numpy as np
 
 from linelogic_assets.bronze.store import BronzeStore
+from linelogic_assets.odds_math import american_to_decimal, decimal_to_american
 from linelogic_assets.silver.odds import (
     EventKey,
     OddsPartition,
-    american_to_decimal,
-    decimal_to_american,
     normalise_partitions,
     slate_events,
 )

@@ -1,0 +1,80 @@
+"""The one as-of rule of LineLogic: a book's market as of time t is its last snapshot at or before t.
+
+Never the nearest snapshot, never a later one: a backtest that decides at t cannot know a price
+published after t. Gold buckets, the consensus series, opportunities and the query API all read
+quotes through `quotes_asof`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import pandas as pd
+
+MARKET_KEY = ["canonical_event_id", "bookmaker", "market"]
+
+
+def asof_points(events: pd.DataFrame, odds: pd.DataFrame, windows: Sequence[tuple[str, int]],
+                now: datetime | None) -> pd.DataFrame:
+    """One row per event × configured window: (canonical_event_id, bucket, asof_time_utc, commence_time_utc).
+
+    A window's as-of time is commence + its offset, except OPEN, which is "first seen": the event's
+    first pregame snapshot (its nominal offset only tells the collector when to look). Buckets later
+    than `now` (the data's horizon) are not emitted yet; a rebuild after that time adds them.
+    """
+    ev = events[["canonical_event_id", "commence_time_utc"]].drop_duplicates("canonical_event_id")
+    pre = odds.loc[~odds["is_live"].astype(bool), ["canonical_event_id", "snapshot_time_utc"]]
+    first = pre.groupby("canonical_event_id")["snapshot_time_utc"].min().rename("first_seen")
+    ev = ev.merge(first, on="canonical_event_id", how="left")
+    rows = []
+    for name, offset in windows:
+        at = ev["commence_time_utc"] + pd.Timedelta(minutes=offset)
+        if name == "OPEN":  # the opening line: the event's first pregame snapshot, whenever it was
+            at = ev["first_seen"].fillna(at)
+        rows.append(pd.DataFrame({"canonical_event_id": ev["canonical_event_id"], "bucket": name,
+                                  "asof_time_utc": at, "commence_time_utc": ev["commence_time_utc"]}))
+    points = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+        columns=["canonical_event_id", "bucket", "asof_time_utc", "commence_time_utc"])
+    if now is not None:
+        points = points[points["asof_time_utc"] <= pd.Timestamp(now)]
+    return points.reset_index(drop=True)
+
+
+def snapshot_points(odds: pd.DataFrame) -> pd.DataFrame:
+    """Every distinct pregame snapshot time of every event as an as-of point (the consensus series)."""
+    pre = odds.loc[~odds["is_live"].astype(bool), ["canonical_event_id", "snapshot_time_utc", "commence_time_utc"]]
+    pts = pre.drop_duplicates(["canonical_event_id", "snapshot_time_utc"]).rename(
+        columns={"snapshot_time_utc": "asof_time_utc"})
+    pts.insert(1, "bucket", "SNAPSHOT")
+    return pts.sort_values(["canonical_event_id", "asof_time_utc"]).reset_index(drop=True)
+
+
+def quotes_asof(odds: pd.DataFrame, points: pd.DataFrame, *, max_age: timedelta | None = None,
+                pregame_only: bool = True) -> pd.DataFrame:
+    """Each book's market as of each point: the rows of its last snapshot at or before `asof_time_utc`.
+
+    `points` has canonical_event_id and asof_time_utc (plus any label columns, e.g. bucket, which are
+    carried through). A quote older than `max_age` at the point is stale and left out. Pregame only by
+    default: an in-play price is another market.
+    """
+    if pregame_only:
+        odds = odds[~odds["is_live"].astype(bool)]
+    carried = [c for c in points.columns if c not in ("canonical_event_id", "asof_time_utc")]
+    out_cols = [*points.columns, *[c for c in odds.columns if c not in points.columns]]
+    if odds.empty or points.empty:
+        return pd.DataFrame(columns=out_cols)
+    snaps = odds[[*MARKET_KEY, "snapshot_time_utc"]].drop_duplicates()
+    points = points.assign(asof_time_utc=points["asof_time_utc"].astype(snaps["snapshot_time_utc"].dtype))
+    combos = points[["canonical_event_id", "asof_time_utc", *carried]].merge(
+        snaps[MARKET_KEY].drop_duplicates(), on="canonical_event_id")
+    found = pd.merge_asof(
+        combos.sort_values("asof_time_utc"), snaps.sort_values("snapshot_time_utc"),
+        left_on="asof_time_utc", right_on="snapshot_time_utc", by=MARKET_KEY,
+        direction="backward", allow_exact_matches=True)  # at or before, never after
+    found = found.dropna(subset=["snapshot_time_utc"])
+    if max_age is not None:
+        found = found[found["asof_time_utc"] - found["snapshot_time_utc"] <= max_age]
+    rows = found.merge(odds.drop(columns=[c for c in carried if c in odds.columns]),
+                       on=[*MARKET_KEY, "snapshot_time_utc"])
+    return rows[out_cols].reset_index(drop=True)

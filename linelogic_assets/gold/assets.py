@@ -1,0 +1,172 @@
+"""Gold assets: silver of one sport × slate date → model-ready DuckDB tables, with their checks.
+
+All gold tables live in one DuckDB file written through dagster-duckdb (`GoldIOManager`); the steps
+that write it share the `duckdb` pool (limit 1), so writers never overlap. Every as-of question goes
+through `gold.asof` (the last snapshot at or before the as-of time, never a later one).
+"""
+
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import dagster as dg
+import pandas as pd
+
+from linelogic_assets.config import IngestConfig
+from linelogic_assets.gold import checks
+from linelogic_assets.gold.asof import asof_points, quotes_asof, snapshot_points
+from linelogic_assets.gold.clv import clv_evaluation as clv_rows
+from linelogic_assets.gold.consensus import book_lines as lines_at
+from linelogic_assets.gold.consensus import consensus, line_key
+from linelogic_assets.gold.movement import book_series, consensus_series, movement_features
+from linelogic_assets.gold.opportunities import market_opportunities as opportunities
+from linelogic_assets.gold.schemas import PARTITION_EXPR
+from linelogic_assets.gold.training import build_training
+from linelogic_assets.partitions import sport_and_date, sport_date_partitions
+from linelogic_assets.resources import LakeResource, OddsApiResource
+from linelogic_assets.silver import checks as check_results
+from linelogic_assets.silver.io_manager import read_range
+from linelogic_assets.sports import league_for
+
+GROUP = "gold"
+IO = "gold_io"
+_gold = dict(group_name=GROUP, partitions_def=sport_date_partitions, io_manager_key=IO, kinds={"duckdb"},
+             pool="duckdb", metadata={"partition_expr": PARTITION_EXPR})
+_silver = {name: dg.AssetIn(name) for name in ("odds_snapshot", "event", "event_result")}
+
+
+def windows(cfg: IngestConfig) -> list[tuple[str, int]]:
+    return [(w.name, w.offset_minutes) for w in cfg.snapshot_schedule.windows]
+
+
+def close_bucket(cfg: IngestConfig) -> str:
+    return max(cfg.snapshot_schedule.windows, key=lambda w: w.offset_minutes).name
+
+
+def _stamp(frame: pd.DataFrame, sport: str, day: date) -> pd.DataFrame:
+    return frame.assign(sport=sport, slate_date=day)
+
+
+def _results(asset: str, inputs: checks.GoldInputs) -> list[dg.AssetCheckResult]:
+    return check_results.results(asset, inputs, checks.CHECKS)
+
+
+def _specs(asset: str) -> list[dg.AssetCheckSpec]:
+    return check_results.specs(asset, checks.CHECKS)
+
+
+def _series_lines(odds: pd.DataFrame, cfg: IngestConfig) -> pd.DataFrame:
+    """Every book's line as of every pregame snapshot time of the event (the consensus path)."""
+    max_age = timedelta(minutes=cfg.gold.max_quote_age_minutes)
+    return lines_at(quotes_asof(odds, snapshot_points(odds), max_age=max_age), cfg.gold)
+
+
+@dg.asset(ins={"odds_snapshot": _silver["odds_snapshot"], "event": _silver["event"]},
+          check_specs=_specs("book_lines"),
+          description="Each book's last pregame quote at or before each as-of bucket (OPEN, T-6h, T-60m, T-15m, "
+          "CLOSE), with implied and devigged fair probabilities per method and the outlier flag.", **_gold)
+def book_lines(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi: OddsApiResource,
+               odds_snapshot: pd.DataFrame, event: pd.DataFrame) -> Iterator:
+    sport, day = sport_and_date(context)
+    cfg = lake.config
+    points = asof_points(event, odds_snapshot, windows(cfg), oddsapi.now())
+    quotes = quotes_asof(odds_snapshot, points, max_age=timedelta(minutes=cfg.gold.max_quote_age_minutes))
+    frame = _stamp(lines_at(quotes, cfg.gold), sport, day)
+    yield dg.Output(frame, metadata={"rows": len(frame), "buckets_due": len(points)})
+    yield from _results("book_lines", checks.GoldInputs(cfg.gold, frame))
+
+
+@dg.asset(ins={"book_lines": dg.AssetIn("book_lines"), "odds_snapshot": _silver["odds_snapshot"],
+               "event": _silver["event"]},
+          check_specs=_specs("consensus_lines"),
+          description="Consensus per event × market × selection × bucket: mean/median price and point, IQR and "
+          "std across books, fair probability per devig method, outlier-trimmed and sharp-only fair prices.",
+          **_gold)
+def consensus_lines(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi: OddsApiResource,
+                    book_lines: pd.DataFrame, odds_snapshot: pd.DataFrame, event: pd.DataFrame) -> Iterator:
+    sport, day = sport_and_date(context)
+    cfg = lake.config
+    frame = _stamp(consensus(book_lines), sport, day)
+    yield dg.Output(frame, metadata={"rows": len(frame), "events": frame["canonical_event_id"].nunique()})
+    due = asof_points(event, odds_snapshot, windows(cfg), oddsapi.now())
+    yield from _results("consensus_lines", checks.GoldInputs(cfg.gold, frame, points=due))
+
+
+@dg.asset(ins={"odds_snapshot": _silver["odds_snapshot"]},
+          check_specs=_specs("odds_movement_features"),
+          description="Pregame line movement per event × market × selection, for each book and the consensus: "
+          "open/close price, point and fair probability, deltas, volatility, late move, slopes, reversals.",
+          **_gold)
+def odds_movement_features(context: dg.AssetExecutionContext, lake: LakeResource,
+                           odds_snapshot: pd.DataFrame) -> Iterator:
+    sport, day = sport_and_date(context)
+    cfg = lake.config
+    lines = _series_lines(odds_snapshot, cfg)
+    series = pd.concat([book_series(lines), consensus_series(consensus(lines))], ignore_index=True)
+    frame = _stamp(movement_features(series), sport, day)
+    yield dg.Output(frame, metadata={"rows": len(frame)})
+    yield from _results("odds_movement_features", checks.GoldInputs(cfg.gold, frame))
+
+
+def form_history(lake: LakeResource, sport: str, day: date, form_games: int) -> pd.DataFrame:
+    """Events with their results over the lookback before (and on) `day`: enough for N games of any league."""
+    days = [day - timedelta(days=i) for i in range(max(120, 8 * form_games) + 1)]
+    events = read_range(lake.root, "event", sport, days)
+    results = read_range(lake.root, "event_result", sport, days)
+    return events.merge(results[["canonical_event_id", "home_score", "away_score"]], on="canonical_event_id",
+                        how="left")
+
+
+@dg.asset(ins={"consensus_lines": dg.AssetIn("consensus_lines"), **_silver},
+          check_specs=_specs("pregame_training_rows"),
+          description="Leakage-safe rows keyed (canonical_event_id, bucket): labels, consensus and movement from "
+          "snapshots at or before the as-of time, team form from games that ended before it.", **_gold)
+def pregame_training_rows(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi: OddsApiResource,
+                          consensus_lines: pd.DataFrame, odds_snapshot: pd.DataFrame, event: pd.DataFrame,
+                          event_result: pd.DataFrame) -> Iterator:
+    sport, day = sport_and_date(context)
+    cfg, league = lake.config, league_for(sport)
+    now = oddsapi.now()
+    history = form_history(lake, sport, day, cfg.gold.form_games)
+    frame = build_training(odds_snapshot, event, event_result, history, cfg.gold, windows(cfg), now,
+                           league.max_game_minutes, cons=consensus_lines)
+    frame = _stamp(frame, sport, day)
+    yield dg.Output(frame, metadata={"rows": len(frame), "labelled": int(frame["home_win"].notna().sum()),
+                                     "history_games": int(history["home_score"].notna().sum())})
+    yield from _results("pregame_training_rows", checks.GoldInputs(
+        cfg.gold, frame, now=now, odds=odds_snapshot, events=event, history=history, windows=windows(cfg),
+        game_minutes=league.max_game_minutes))
+
+
+@dg.asset(ins={"book_lines": dg.AssetIn("book_lines"), "consensus_lines": dg.AssetIn("consensus_lines")},
+          check_specs=_specs("clv_evaluation"),
+          description="Every book's price at every bucket against the closing fair probability (sharp close when "
+          "Pinnacle/Circa quoted, else the consensus close): CLV % and, for spreads/totals, points gained.",
+          **_gold)
+def clv_evaluation(context: dg.AssetExecutionContext, lake: LakeResource, book_lines: pd.DataFrame,
+                   consensus_lines: pd.DataFrame) -> Iterator:
+    sport, day = sport_and_date(context)
+    cfg = lake.config
+    frame = _stamp(clv_rows(book_lines, consensus_lines, close_bucket(cfg)), sport, day)
+    yield dg.Output(frame, metadata={"rows": len(frame)})
+    yield from _results("clv_evaluation", checks.GoldInputs(cfg.gold, frame))
+
+
+@dg.asset(ins={"odds_snapshot": _silver["odds_snapshot"]},
+          check_specs=_specs("market_opportunities"),
+          description="Arbitrage across books (with the stake split) and +EV quotes against the devigged fair "
+          "price, at every pregame snapshot.", **_gold)
+def market_opportunities(context: dg.AssetExecutionContext, lake: LakeResource,
+                         odds_snapshot: pd.DataFrame) -> Iterator:
+    sport, day = sport_and_date(context)
+    cfg = lake.config
+    lines = _series_lines(odds_snapshot, cfg)
+    frame = _stamp(opportunities(lines, consensus(lines), cfg.gold), sport, day)
+    cells = lines.assign(line=line_key(lines))
+    n_cells = cells.drop_duplicates(["canonical_event_id", "asof_time_utc", "market", "line"]).shape[0]
+    yield dg.Output(frame, metadata={"rows": len(frame), "quotes": len(lines)})
+    yield from _results("market_opportunities", checks.GoldInputs(cfg.gold, frame, quotes=len(lines), cells=n_cells))
+
+
+gold_assets = [book_lines, consensus_lines, odds_movement_features, pregame_training_rows, clv_evaluation,
+               market_opportunities]

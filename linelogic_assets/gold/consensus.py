@@ -1,0 +1,149 @@
+"""Book lines and consensus: every book's market devigged at each as-of point, then aggregated.
+
+`book_lines` puts each book's quotes of one market at one as-of point into a row of a price matrix
+(home/over, away/under, draw) and devigs all rows at once per method (`odds_math.devig_many`). A
+market is *complete* when every selection is quoted (spreads: home point = −away point; totals:
+one point); only complete markets get fair probabilities, so each book's fair vector sums to 1.
+
+`consensus` aggregates across books per event × as-of point × market × selection: price and point
+mean/median/dispersion, the mean fair probability per method over complete books (it sums to 1
+because every book contributes to every selection), an outlier-trimmed consensus and a sharp-only
+one (Pinnacle / Circa).
+
+Outliers: a book is an outlier in a cell when its fair probability of the first selection lies more
+than `trim_mads` × max(1.4826·MAD, `trim_floor`) from the books' median — an illiquid exchange
+quote of 1.01 is dropped whole (both sides), so the trimmed vector still sums to 1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from linelogic_assets.config import GoldSettings
+from linelogic_assets.odds_math import METHODS, devig_many
+from linelogic_assets.registry.books import SHARP_BOOKS, is_exchange
+
+POSITION = {"home": 0, "over": 0, "away": 1, "under": 1, "draw": 2}
+FAIR_COLS = [f"fair_prob_{m}" for m in METHODS]
+POINT_KEY = ["canonical_event_id", "bucket", "asof_time_utc"]
+BOOK_KEY = [*POINT_KEY, "bookmaker", "market"]
+CELL_KEY = [*POINT_KEY, "market"]
+
+
+def line_key(df: pd.DataFrame) -> pd.Series:
+    """The line a quote belongs to: its point, with a spread's away point negated (home −3.5 ↔ away +3.5);
+    NaN for h2h. + 0.0 turns a pick'em's −0.0 into 0.0 so both sides share one line."""
+    point = df["point"].astype(float)
+    flip = df["market"].str.contains("spread", regex=False) & df["selection"].eq("away")
+    return point.where(~flip, -point) + 0.0
+
+
+def book_lines(quotes: pd.DataFrame, settings: GoldSettings) -> pd.DataFrame:
+    """Quotes as of points (`asof.quotes_asof`) → one row per book × market × selection with fair probabilities."""
+    q = quotes[quotes["market"].isin(settings.markets) & quotes["participant"].isna()
+               & quotes["selection"].isin(list(POSITION))]
+    # one line per book and market: a book listing alternate lines in a main market keeps the line
+    # closest to even money (its main line), both sides from that same line
+    q = q.assign(_line=line_key(q).fillna(0.0), _tilt=(1.0 / q["price"] - 0.5).abs())
+    tilt = q.groupby([*BOOK_KEY, "_line"], sort=False)["_tilt"].transform("max")
+    q = q.assign(_tilt=tilt).sort_values([*BOOK_KEY, "_tilt", "_line", "selection"])
+    main = q.drop_duplicates(BOOK_KEY)[[*BOOK_KEY, "_line"]]
+    q = q.merge(main, on=[*BOOK_KEY, "_line"]).drop_duplicates([*BOOK_KEY, "selection"])
+    q = q.drop(columns=["_line", "_tilt"]).reset_index(drop=True)
+    if q.empty:
+        return _empty_lines(q)
+    group = q.groupby(BOOK_KEY, sort=False).ngroup().to_numpy()
+    pos = q["selection"].map(POSITION).to_numpy()
+    n = group.max() + 1
+    price = np.full((n, 3), np.nan)
+    point = np.full((n, 3), np.nan)
+    price[group, pos] = q["price"].to_numpy(float)
+    point[group, pos] = q["point"].to_numpy(float)
+    market = np.empty(n, dtype=object)
+    market[group] = q["market"].to_numpy()
+
+    have = ~np.isnan(price)
+    two = have[:, 0] & have[:, 1] & ~have[:, 2]
+    three = have.all(axis=1) & (market == "h2h")
+    points_agree = np.where(market == "spreads", point[:, 0] == -point[:, 1],
+                            np.where(market == "totals", point[:, 0] == point[:, 1], True))
+    complete = (two | three) & points_agree
+
+    fair = {m: np.full((n, 3), np.nan) for m in METHODS}
+    for mask, width in ((complete & two, 2), (complete & three, 3)):
+        if mask.any():
+            for m in METHODS:
+                fair[m][mask, :width] = devig_many(price[mask, :width], m, errors="nan")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        booksum = np.nansum(1.0 / price, axis=1)
+    overround = np.where(complete, booksum - 1.0, np.nan)
+
+    out = q[[*BOOK_KEY, "commence_time_utc", "selection", "point", "price", "snapshot_time_utc"]].copy()
+    out["implied_prob"] = 1.0 / out["price"]
+    out["overround"] = overround[group]
+    for m in METHODS:
+        out[f"fair_prob_{m}"] = fair[m][group, pos]
+    out["fair_prob"] = out[f"fair_prob_{settings.fair_method}"]
+    out["quote_age_seconds"] = (out["asof_time_utc"] - out["snapshot_time_utc"]).dt.total_seconds()
+    out["is_sharp"] = out["bookmaker"].isin(SHARP_BOOKS)
+    out["is_exchange"] = out["bookmaker"].map(is_exchange).astype(bool)
+    out["complete"] = complete[group]
+    out["outlier"] = _outliers(out, settings)
+    return out
+
+
+def _empty_lines(q: pd.DataFrame) -> pd.DataFrame:
+    cols = [*BOOK_KEY, "commence_time_utc", "selection", "point", "price", "snapshot_time_utc", "implied_prob",
+            "overround", *FAIR_COLS, "fair_prob", "quote_age_seconds", "is_sharp", "is_exchange", "complete",
+            "outlier"]
+    return pd.DataFrame(columns=cols)
+
+
+def _outliers(lines: pd.DataFrame, settings: GoldSettings) -> np.ndarray:
+    first = lines[lines["complete"] & lines["selection"].map(POSITION).eq(0)]
+    x = first["fair_prob"]
+    cell = first.groupby(CELL_KEY, sort=False)["fair_prob"]
+    med = cell.transform("median")
+    mad = (x - med).abs().groupby([first[k] for k in CELL_KEY], sort=False).transform("median")
+    limit = settings.trim_mads * np.maximum(1.4826 * mad, settings.trim_floor)
+    bad = first.loc[(x - med).abs() > limit, BOOK_KEY].drop_duplicates()
+    if bad.empty:
+        return np.zeros(len(lines), dtype=bool)
+    flagged = lines[BOOK_KEY].merge(bad.assign(_bad=1), on=BOOK_KEY, how="left")["_bad"]
+    return flagged.notna().to_numpy()
+
+
+def _iqr(s: pd.core.groupby.SeriesGroupBy) -> pd.Series:
+    return s.quantile(0.75) - s.quantile(0.25)
+
+
+def consensus(lines: pd.DataFrame) -> pd.DataFrame:
+    """Book lines → one row per event × as-of point × market × selection (see the module docstring)."""
+    key = [*CELL_KEY, "commence_time_utc", "selection"]
+    if lines.empty:
+        return pd.DataFrame(columns=[*key, "n_books"])
+    g = lines.groupby(key, sort=False, dropna=False)
+    out = pd.DataFrame({
+        "n_books": g["bookmaker"].nunique(),
+        "price_mean": g["price"].mean(), "price_median": g["price"].median(), "price_std": g["price"].std(),
+        "price_iqr": _iqr(g["price"]), "price_best": g["price"].max(),
+        "point_mean": g["point"].mean(), "point_median": g["point"].median(), "point_std": g["point"].std(),
+        "point_iqr": _iqr(g["point"]), "implied_prob_mean": g["implied_prob"].mean(),
+        "oldest_snapshot_utc": g["snapshot_time_utc"].min(), "latest_snapshot_utc": g["snapshot_time_utc"].max(),
+    })
+    done = lines[lines["complete"]]
+    fair = done.groupby(key, sort=False, dropna=False)[[*FAIR_COLS, "fair_prob"]].mean()
+    kept = done[~done["outlier"]].groupby(key, sort=False, dropna=False)
+    trimmed = pd.DataFrame({"trimmed_n_books": kept["bookmaker"].nunique(),
+                            "trimmed_price_mean": kept["price"].mean(), "trimmed_fair_prob": kept["fair_prob"].mean()})
+    sharp_rows = done[done["is_sharp"]]
+    sharp_g = sharp_rows.groupby(key, sort=False, dropna=False)
+    books = sharp_rows.groupby([*key, "bookmaker"], sort=True, dropna=False).size().reset_index()
+    sharp = pd.DataFrame({"sharp_books": books.groupby(key, sort=False, dropna=False)["bookmaker"].agg(",".join),
+                          "sharp_point": sharp_g["point"].median(), "sharp_fair_prob": sharp_g["fair_prob"].mean()})
+    out = out.join(fair).join(trimmed).join(sharp).reset_index()
+    out["fair_price"] = 1.0 / out["fair_prob"]
+    out["sharp_fair_price"] = 1.0 / out["sharp_fair_prob"]
+    out["trimmed_n_books"] = out["trimmed_n_books"].fillna(0)
+    return out
