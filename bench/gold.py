@@ -68,6 +68,14 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 COMPARE = ["bookmaker", "market", "selection", "point", "price", "snapshot_time_utc"]
 
 
+def code_digests() -> dict[str, str]:
+    """Short sha256 of the code measured (others may edit it while the bench runs)."""
+    pkg = REPO / "linelogic_assets"
+    return {name: hashlib.sha256(b"".join(p.read_bytes() for p in paths)).hexdigest()[:12] for name, paths in (
+        ("gold/*.py", sorted((pkg / "gold").glob("*.py"))), ("query.py", [pkg / "query.py"]),
+        ("odds_math.py", [pkg / "odds_math.py"]))}
+
+
 # -- silver --------------------------------------------------------------------------------------
 
 def build_silver(cfg_path: Path, days: list[date]) -> str:
@@ -134,6 +142,7 @@ def child_build(root: Path, n_days: int | None) -> None:
     from linelogic_assets.silver.assets import silver_assets
     from linelogic_assets.silver.io_manager import SilverIOManager
 
+    digests = code_digests()  # just after importing the gold code
     cfg_path = silver_bench.setup_env(root)
     days = silver_bench.slate_days(cfg_path, n_days)
     cp = str(cfg_path)
@@ -183,7 +192,8 @@ def child_build(root: Path, n_days: int | None) -> None:
             print(f"  gold: {i}/{len(days)} partitions, {el:.0f} s ({el / i:.2f} s/partition)", file=sys.stderr,
                   flush=True)
     total = time.perf_counter() - t0
-    print(json.dumps({"total": total, "times": times, "base_rss_kb": base_rss, "peak_rss_kb": silver_bench.peak_rss_kb(),
+    changed = digests != code_digests()
+    print(json.dumps({"total": total, "digests": digests, "code_changed": changed, "times": times, "base_rss_kb": base_rss, "peak_rss_kb": silver_bench.peak_rss_kb(),
                       "failed_runs": failed_runs, "evaluated": evaluated, "failures": failures,
                       "severity": severity, "why": why, "steps": steps, "meta": meta, "db": str(db)}))
 
@@ -420,10 +430,7 @@ def main() -> None:
     cfg_path = silver_bench.setup_env(root)
     days = silver_bench.slate_days(cfg_path, args.days)
     scope = "full regular season" if args.days is None else f"first {len(days)} slate dates only (--days)"
-    pkg = REPO / "linelogic_assets"
-    code = {name: hashlib.sha256(b"".join(p.read_bytes() for p in paths)).hexdigest()[:12] for name, paths in (
-        ("gold/*.py", sorted((pkg / "gold").glob("*.py"))), ("query.py", [pkg / "query.py"]),
-        ("odds_math.py", [pkg / "odds_math.py"]))}
+    code = code_digests()
     print("code as it is now: " + ", ".join(f"linelogic_assets/{k} sha256 {v}" for k, v in code.items()))
     print(f"season: {len(days)} NBA slate dates {days[0]}..{days[-1]} ({scope})", flush=True)
     print(f"bronze: {silver_bench.build_bronze(root, cfg_path, days)}", flush=True)
@@ -441,6 +448,9 @@ def main() -> None:
     load0 = os.getloadavg()[0]
     b = spawn_build(root, args.days)
     total, times = b["total"], b["times"]
+    if b["digests"] != code or b["code_changed"]:
+        print(f"  WARNING: the code changed while the bench ran: the build imported {b['digests']}"
+              + ("; it changed again during the build" if b["code_changed"] else ""))
     per_m = total / (silver_rows / 1e6)
     print(f"  wall {total:.1f} s for {len(times)} partitions: mean {total / len(times):.2f} s/partition "
           f"(min {min(times):.2f}, max {max(times):.2f}); 1-min load average {load0:.2f} before / "

@@ -88,7 +88,8 @@ def consensus_lines(context: dg.AssetExecutionContext, lake: LakeResource, oddsa
     cfg = lake.config
     frame = _stamp(consensus(book_lines), sport, day)
     yield dg.Output(frame, metadata={"rows": len(frame), "events": frame["canonical_event_id"].nunique()})
-    due = asof_points(event, odds_snapshot, windows(cfg), oddsapi.now())
+    playing = event[~event["status"].isin(["postponed", "cancelled"])]  # a called-off game owes no more buckets
+    due = asof_points(playing, odds_snapshot, windows(cfg), oddsapi.now())
     yield from _results("consensus_lines", checks.GoldInputs(cfg.gold, frame, points=due))
 
 

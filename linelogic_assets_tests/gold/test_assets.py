@@ -144,3 +144,14 @@ def test_leakage_check_fails_when_a_later_game_is_slipped_into_team_form(in_lake
     out = _check(leaky, inp)
     # its own provenance claims the games had ended; rebuilding from the truly finished games exposes it
     assert not out.passed and out.metadata["form_features_changed_when_future_cut"] > 0
+
+
+def test_gold_writers_share_one_duckdb_pool_of_one() -> None:
+    import yaml
+
+    from linelogic_assets.config import REPO_ROOT
+    from linelogic_assets.gold.assets import gold_assets
+
+    assert {a.op.pool for a in gold_assets} == {"duckdb"}
+    assert yaml.safe_load((REPO_ROOT / "dagster.yaml").read_text())["concurrency"]["pools"]["default_limit"] == 1
+    assert {a.metadata_by_key[a.key]["partition_expr"]["date"] for a in gold_assets} == {"slate_date"}
