@@ -34,8 +34,8 @@ job, then the silver assets, one run per partition), before any timing.
    the paired difference (close − open) with its standard error.
 4. `market_opportunities` by kind, with the arbitrage rate (arbitrage cells / (event, snapshot,
    market, line) cells searched) and the +EV rate (+EV quotes / quotes searched), as the
-   `opportunity_rates` check defines them; the searched quotes and cells are recomputed after the
-   build with the asset's own `_series_lines`.
+   `opportunity_rates` check defines them; the searched quotes and cells are the asset's own
+   materialization metadata (`quotes`, `cells`), summed over the build.
 
 Run: .venv/bin/python bench/gold.py [--root DIR] [--queries N] [--days N] [--seed S]
 (--days N takes the first N slate dates of the season; the default is the full season. A fresh root
@@ -184,6 +184,7 @@ def child_build(root: Path, n_days: int | None) -> None:
         for m in r.get_asset_materialization_events():
             if m.asset_key.to_user_string() == "market_opportunities":
                 meta["quotes"] += int(m.materialization.metadata["quotes"].value)
+                meta["cells"] += int(m.materialization.metadata["cells"].value)
         for ev in r.all_events:
             if ev.event_type_value == "STEP_SUCCESS":
                 steps[ev.step_key] += ev.event_specific_data.duration_ms / 1e3
@@ -222,27 +223,6 @@ def read_floor(files: list[Path], repeat: int = 3) -> tuple[float, int]:
         rows = sum(len(x) for x in frames)
         del frames
     return best, rows
-
-
-def searched(cfg_path: Path, files: list[Path]) -> tuple[int, int]:
-    """Quotes and (event, snapshot, market, line) cells `market_opportunities` searched, as the asset counts them."""
-    import pyarrow.parquet as pq
-
-    from linelogic_assets.config import load_config
-    from linelogic_assets.gold.assets import _series_lines
-    from linelogic_assets.silver.schemas import SCHEMAS
-
-    cfg = load_config(cfg_path)
-    quotes = cells = 0
-    for f in files:
-        odds = pq.read_table(f, schema=SCHEMAS["odds_snapshot"]).to_pandas()
-        lines = _series_lines(odds, cfg)
-        # as in assets.market_opportunities: a spread's line is the home point, a total's its point
-        line = lines["point"].where(~lines["selection"].isin(["away"]), -lines["point"])
-        cells_df = lines.assign(line=line.where(lines["market"] != "totals", lines["point"]))
-        cells += cells_df.drop_duplicates(["canonical_event_id", "asof_time_utc", "market", "line"]).shape[0]
-        quotes += len(lines)
-    return quotes, cells
 
 
 # -- 2. odds-at latency ------------------------------------------------------------------------
@@ -383,7 +363,9 @@ def calibration(con, cfg_path: Path) -> None:
           f"skill vs base rate: close {1 - sq_close.mean() / base.mean():+.4f}, open {1 - sq_open.mean() / base.mean():+.4f}")
 
 
-def opportunities(con, quotes: int, cells: int, meta: dict) -> None:
+def opportunities(con, meta: dict) -> None:
+    """Opportunity rates over the season; the denominators are what the asset searched (its metadata)."""
+    quotes, cells = meta.get("quotes", 0), meta.get("cells", 0)
     kinds = con.execute("SELECT kind, count(*) FROM gold.market_opportunities GROUP BY 1 ORDER BY 1").fetchall()
     arb_cells = con.execute("""
         SELECT count(*) FROM (SELECT DISTINCT canonical_event_id, snapshot_time_utc, market, line
@@ -400,9 +382,9 @@ def opportunities(con, quotes: int, cells: int, meta: dict) -> None:
     print(f"  arbitrage rate: {arb_cells:,} arbitrage cells / {cells:,} (event, snapshot, market, line) cells = "
           f"{arb_cells / cells if cells else 0:.5f}")
     print(f"  +EV rate: {n_ev:,} +EV quotes / {quotes:,} quotes searched = {n_ev / quotes if quotes else 0:.5f}")
-    same = meta.get("arbitrages") == arb_cells and meta.get("ev_quotes") == n_ev and meta.get("quotes") == quotes
-    print(f"  cross-check with the build's check/materialization metadata (arbitrages {meta.get('arbitrages')}, "
-          f"+EV {meta.get('ev_quotes')}, quotes {meta.get('quotes')}): {'agree' if same else 'DIFFER'}")
+    same = meta.get("arbitrages") == arb_cells and meta.get("ev_quotes") == n_ev
+    print(f"  cross-check of the DuckDB rows with the build's check metadata (arbitrages {meta.get('arbitrages')}, "
+          f"+EV {meta.get('ev_quotes')}): {'agree' if same else 'DIFFER'}")
 
 
 # -- main --------------------------------------------------------------------------------------
@@ -492,8 +474,7 @@ def main() -> None:
     calibration(con, cfg_path)
 
     print("\n4. market opportunities", flush=True)
-    quotes, cells = searched(cfg_path, files)
-    opportunities(con, quotes, cells, b["meta"])
+    opportunities(con, b["meta"])
     con.close()
     print(f"\ntotal wall time {time.perf_counter() - t_start:.0f} s")
 

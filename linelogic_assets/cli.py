@@ -167,10 +167,11 @@ def _print_frame(df, fmt: str, header: str | None = None, max_rows: int = 500) -
 
 def _run_query(args: argparse.Namespace, run) -> int:
     """Open the lake's query API, run one query, print it; unknown events and naive times exit non-zero."""
-    from linelogic_assets.query import LakeQuery, UnknownEventError, parse_time
+    from linelogic_assets.query import LakeQuery, UnknownEventError
+    from linelogic_assets.timeutil import parse_ts
 
     try:
-        at = parse_time(args.at) if getattr(args, "at", None) else None
+        at = parse_ts(args.at) if getattr(args, "at", None) else None
     except ValueError as err:
         print(f"refused: {err}", file=sys.stderr)
         return 2

@@ -219,6 +219,31 @@ def devig_many(prices: np.ndarray, method: str, *, errors: Literal["raise", "nan
     return p
 
 
+def devig_groups(group: np.ndarray, pos: np.ndarray, price: np.ndarray, width: np.ndarray,
+                 method: str) -> tuple[np.ndarray, np.ndarray]:
+    """Devig many markets given as rows: row i is outcome `pos[i]` of market `group[i]` at `price[i]`.
+
+    Market g is devigged when each of its outcomes 0..width[g]−1 is quoted exactly once and nothing
+    else (width < 2: never). Returns, per row, the fair probability and its market's overround; NaN
+    for rows of markets that are incomplete or fail (`devig_many(..., errors="nan")`).
+    """
+    group, pos = np.asarray(group, dtype=np.int64), np.asarray(pos, dtype=np.int64)
+    width = np.asarray(width, dtype=np.int64)
+    n, cols = len(width), int(max(width.max(initial=0), pos.max(initial=-1) + 1))
+    quoted = np.zeros((n, cols), dtype=np.int64)
+    np.add.at(quoted, (group, pos), 1)
+    prices = np.full((n, cols), np.nan)
+    prices[group, pos] = price
+    wanted = np.arange(cols)[None, :] < width[:, None]
+    complete = (width >= 2) & (quoted == wanted).all(axis=1)
+    fair, over = np.full((n, cols), np.nan), np.full(n, np.nan)
+    for w in np.unique(width[complete]):
+        rows = complete & (width == w)
+        fair[rows, :w] = devig_many(prices[rows, :w], method, errors="nan")
+        over[rows] = (1.0 / prices[rows, :w]).sum(axis=1) - 1.0
+    return fair[group, pos], over[group]
+
+
 def _devig(o: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(p, parameter, code) per row of o; failed rows are NaN. The parameter is Shin's z (else 0).
 

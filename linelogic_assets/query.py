@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from linelogic_assets.gold.consensus import line_key
-from linelogic_assets.silver.io_manager import dataset, partition_file
+from linelogic_assets.silver.io_manager import dataset, partition_file, partition_of
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PROVIDERS = ("oddsapi", "balldontlie")
@@ -73,17 +73,6 @@ def require_aware(at: datetime, what: str = "at") -> datetime:
     if at.tzinfo is None or at.tzinfo.utcoffset(at) is None:
         raise ValueError(f"{what}={at.isoformat()} has no timezone: a timezone is required (e.g. ...Z or +00:00)")
     return at.astimezone(UTC)
-
-
-def parse_time(text: str) -> datetime:
-    """ISO 8601 with a trailing Z or an offset → aware UTC; a timestamp without a timezone is refused."""
-    try:
-        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"not an ISO 8601 timestamp: {text!r}") from None
-    if parsed.tzinfo is None:
-        raise ValueError(f"timestamp {text!r} has no timezone: add Z or an offset, e.g. {text}Z")
-    return parsed.astimezone(UTC)
 
 
 def _micros(at: datetime) -> int:
@@ -168,12 +157,6 @@ class EventRef:
         return " ".join(x for x in (self.canonical_event_id, teams, when) if x)
 
 
-def _partition_of(filename: str) -> tuple[str, str]:
-    """(sport, date) from a partition file's path: …/sport=<sport>/date=<date>/part-0000.parquet."""
-    p = Path(filename)
-    return p.parent.parent.name.removeprefix("sport="), p.parent.name.removeprefix("date=")
-
-
 def _read_table_files(root: Path, table: str, columns: list[str]) -> pd.DataFrame:
     """Every partition of a (small) silver table, with `_sport` and `_date` of the file each row came from."""
     base, pattern = dataset(root, table)
@@ -188,7 +171,7 @@ def _read_table_files(root: Path, table: str, columns: list[str]) -> pd.DataFram
     frame = (ds.dataset(files, schema=SCHEMAS[table], format="parquet")
              .to_table(columns=[*columns, "__filename"]).to_pandas()
              .rename(columns={"__filename": "filename"}))
-    parts = {f: _partition_of(f) for f in frame["filename"].unique()}
+    parts = {f: partition_of(f) for f in frame["filename"].unique()}
     frame["_sport"] = frame["filename"].map(lambda f: parts[f][0])
     frame["_date"] = frame["filename"].map(lambda f: parts[f][1])
     return frame.drop(columns="filename")
@@ -363,7 +346,8 @@ class LakeQuery:
                     self._cache.popitem(last=False)
         return events
 
-    def _event_rows(self, event_id: str | EventRef) -> tuple[EventRef, pa.Table]:
+    def event_odds(self, event_id: str | EventRef) -> tuple[EventRef, pa.Table]:
+        """Every odds row of one event (the query columns but the event id), read from its partition file(s) only."""
         ref = event_id if isinstance(event_id, EventRef) else self.resolve_event(event_id)
         tables = []
         for sport, day in ref.partitions:
@@ -376,16 +360,12 @@ class LakeQuery:
             return ref, SCHEMAS["odds_snapshot"].empty_table().select(ODDS_READ[1:])
         return ref, tables[0] if len(tables) == 1 else pa.concat_tables(tables)
 
-    def event_odds(self, event_id: str | EventRef) -> tuple[EventRef, pa.Table]:
-        """Every odds row of one event (the query columns but the event id), read from its partition file(s) only."""
-        return self._event_rows(event_id)
-
     def _quotes(self, event_id: str, at: datetime | None, market: str | None = None,
                 pregame_only: bool = False) -> tuple[EventRef, pa.Table]:
         """The as-of rows of one event (optionally one market), with implied_prob and age_seconds."""
         if at is not None:
             at = require_aware(at)
-        ref, odds = self._event_rows(event_id)
+        ref, odds = self.event_odds(event_id)
         if market is not None:
             odds = odds.filter(_eq(odds["market"], market))
         rows = as_of(odds, at, pregame_only=pregame_only)
@@ -415,7 +395,7 @@ class LakeQuery:
         observation and wherever its price or point differs from the previous one, so
         `df[df.changed]` is the line's path (the opener and each move).
         """
-        _, odds = self._event_rows(event_id)
+        _, odds = self.event_odds(event_id)
         odds = odds.filter(pc.and_(_eq(odds["bookmaker"], bookmaker), _eq(odds["market"], market)))
         df = _sort_odds(odds, first=("snapshot_time_utc",)).to_pandas()
         df["implied_prob"] = 1.0 / df["price"]
@@ -464,37 +444,22 @@ class LakeQuery:
         `fair_prob` is devigged with the configured method (`fair_method`). Incomplete markets get
         NaN `overround` and `fair_prob`.
         """
-        from linelogic_assets.odds_math import devig_many
+        from linelogic_assets.odds_math import devig_groups
 
         _, rows = self._quotes(event_id, at, market, pregame_only=at is None)
         if rows.num_rows == 0:
             return pd.DataFrame(columns=COMPARE_COLUMNS)
         df = _sort_odds(rows, first=("bookmaker",)).to_pandas()
-        df["_line"] = line_key(df)
-        df["_participant"] = df["participant"].fillna("")
-        df["_lk"] = df["_line"].fillna(np.inf)
-        expected = df.groupby(["_participant", "_lk"])["selection"].agg(lambda s: tuple(sorted(set(s))))
-        groups = df.groupby(["bookmaker", "_participant", "_lk"], sort=True)
-        df["overround"] = np.nan
-        df["fair_prob"] = np.nan
-        df["complete"] = False
-        by_width: dict[tuple[str, ...], list[tuple[np.ndarray, np.ndarray]]] = {}
-        for (_book, part, lk), idx in groups.groups.items():
-            sub = df.loc[idx]
-            want = expected[(part, lk)]
-            if len(want) < 2 or len(sub) != len(want) or tuple(sorted(sub["selection"])) != want:
-                continue
-            order = sub["selection"].map({s: i for i, s in enumerate(want)}).to_numpy()
-            rows = np.asarray(idx)[np.argsort(order)]
-            by_width.setdefault(want, []).append((rows, df.loc[rows, "price"].to_numpy(float)))
-        for items in by_width.values():
-            prices = np.vstack([p for _, p in items])
-            fair = np.asarray(devig_many(prices, self.fair_method, errors="nan"), dtype=float)
-            over = (1.0 / prices).sum(axis=1) - 1.0
-            for (rows, _), f, o in zip(items, fair, over, strict=True):
-                df.loc[rows, "fair_prob"] = f
-                df.loc[rows, "overround"] = o
-                df.loc[rows, "complete"] = True
+        line = [df["participant"].fillna(""), line_key(df).fillna(np.inf)]
+        # a book's market on a line is complete when it prices every selection any book prices there, once
+        pos = df.groupby(line)["selection"].rank(method="dense").to_numpy(int) - 1
+        width = df.groupby(line)["selection"].transform("nunique").to_numpy()
+        group = df.groupby([df["bookmaker"], *line], sort=False).ngroup().to_numpy()
+        group_width = np.zeros(group.max() + 1, dtype=int)
+        group_width[group] = width
+        df["fair_prob"], df["overround"] = devig_groups(group, pos, df["price"].to_numpy(float), group_width,
+                                                        self.fair_method)
+        df["complete"] = df["overround"].notna()
         return df[COMPARE_COLUMNS]
 
     def now(self) -> datetime:
@@ -541,4 +506,4 @@ class LakeQuery:
 
 
 __all__ = ["AmbiguousEventError", "EventIndex", "EventRef", "LakeQuery", "UnknownEventError", "as_of",
-           "parse_time", "require_aware"]
+           "require_aware"]

@@ -14,9 +14,12 @@ def parse_ts(value: str | int | float) -> datetime:
     text = str(value).strip()
     if text.isdigit():
         return datetime.fromtimestamp(int(text), tz=UTC)
-    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"not an ISO 8601 timestamp: {value!r}") from None
     if parsed.tzinfo is None:
-        raise ValueError(f"timestamp without a timezone: {value!r}")
+        raise ValueError(f"timestamp {value!r} has no timezone: add Z or an offset, e.g. {text}Z")
     return parsed.astimezone(UTC)
 
 

@@ -331,3 +331,19 @@ def test_implied_probability() -> None:
     for bad in (1.0, float("nan"), np.array([2.0, 0.9]), np.array([np.inf])):
         with pytest.raises(OddsError):
             implied_probability(bad)
+
+
+def test_devig_groups_devigs_only_complete_markets_row_by_row() -> None:
+    from linelogic_assets.odds_math import devig_groups
+
+    # group 0: a 3-way book (rows out of order); 1: a 2-way book; 2: one outcome missing;
+    # 3: an outcome quoted twice; 4: an outcome beyond the market's width; 5: width 1 (never)
+    group = np.array([0, 0, 0, 1, 1, 2, 3, 3, 3, 4, 4, 4, 5])
+    pos = np.array([2, 0, 1, 1, 0, 0, 0, 1, 1, 0, 1, 2, 0])
+    price = np.array([4.3, 2.6, 2.4, 2.74, 1.5, 1.9, 1.9, 1.9, 2.0, 1.9, 1.9, 9.0, 1.5])
+    width = np.array([3, 2, 2, 2, 2, 1])
+    fair, over = devig_groups(group, pos, price, width, "shin")
+    assert fair[[1, 2, 0]] == pytest.approx(devig([2.6, 2.4, 4.3], "shin"), abs=1e-15)
+    assert fair[[4, 3]] == pytest.approx(devig([1.5, 2.74], "shin"), abs=1e-15)
+    assert over[0] == pytest.approx(overround([2.6, 2.4, 4.3])) and over[3] == pytest.approx(overround([1.5, 2.74]))
+    assert np.isnan(fair[5:]).all() and np.isnan(over[5:]).all()

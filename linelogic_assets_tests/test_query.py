@@ -21,10 +21,10 @@ from linelogic_assets.query import (
     LakeQuery,
     UnknownEventError,
     as_of,
-    parse_time,
 )
 from linelogic_assets.silver.io_manager import write_partition
 from linelogic_assets.silver.schemas import SCHEMAS
+from linelogic_assets.timeutil import parse_ts
 from linelogic_assets_tests.bronze.test_assets import NBA_DAY as SIM_DAY
 from linelogic_assets_tests.bronze.test_assets import run_bronze, write_config
 from linelogic_assets_tests.silver.test_assets import run_silver
@@ -219,12 +219,12 @@ def test_naive_datetimes_are_refused(hand_lake: Path) -> None:
                  lambda: q.compare_books(E1, "h2h", naive), lambda: q.events(1, now=naive)):
         with pytest.raises(ValueError, match="timezone"):
             call()
-    assert parse_time("2025-11-12T19:00:00Z") == T2.to_pydatetime()
-    assert parse_time("2025-11-12T14:00:00-05:00") == T2.to_pydatetime()
+    assert parse_ts("2025-11-12T19:00:00Z") == T2.to_pydatetime()
+    assert parse_ts("2025-11-12T14:00:00-05:00") == T2.to_pydatetime()
     with pytest.raises(ValueError, match="no timezone"):
-        parse_time("2025-11-12T19:00:00")
+        parse_ts("2025-11-12T19:00:00")
     # an aware time in another zone is the same instant
-    assert q.odds_at(E1, parse_time("2025-11-12T20:00:00+01:00")).equals(q.odds_at(E1, T2.to_pydatetime()))
+    assert q.odds_at(E1, parse_ts("2025-11-12T20:00:00+01:00")).equals(q.odds_at(E1, T2.to_pydatetime()))
 
 
 def test_only_the_events_partition_file_is_read_and_a_rewrite_is_seen(hand_lake: Path, monkeypatch) -> None:

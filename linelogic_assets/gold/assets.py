@@ -14,12 +14,12 @@ import pandas as pd
 
 from linelogic_assets.config import IngestConfig
 from linelogic_assets.gold import checks
-from linelogic_assets.gold.asof import asof_points, quotes_asof, snapshot_points
+from linelogic_assets.gold.asof import asof_points
 from linelogic_assets.gold.clv import clv_evaluation as clv_rows
-from linelogic_assets.gold.consensus import book_lines as lines_at
-from linelogic_assets.gold.consensus import consensus, line_key
+from linelogic_assets.gold.consensus import consensus, lines_asof, series_lines
 from linelogic_assets.gold.movement import book_series, consensus_series, movement_features
 from linelogic_assets.gold.opportunities import market_opportunities as opportunities
+from linelogic_assets.gold.opportunities import searched_cells
 from linelogic_assets.gold.schemas import PARTITION_EXPR
 from linelogic_assets.gold.training import build_training
 from linelogic_assets.partitions import sport_and_date, sport_date_partitions
@@ -55,12 +55,6 @@ def _specs(asset: str) -> list[dg.AssetCheckSpec]:
     return check_results.specs(asset, checks.CHECKS)
 
 
-def _series_lines(odds: pd.DataFrame, cfg: IngestConfig) -> pd.DataFrame:
-    """Every book's line as of every pregame snapshot time of the event (the consensus path)."""
-    max_age = timedelta(minutes=cfg.gold.max_quote_age_minutes)
-    return lines_at(quotes_asof(odds, snapshot_points(odds), max_age=max_age), cfg.gold)
-
-
 @dg.asset(ins={"odds_snapshot": _silver["odds_snapshot"], "event": _silver["event"]},
           check_specs=_specs("book_lines"),
           description="Each book's last pregame quote at or before each as-of bucket (OPEN, T-6h, T-60m, T-15m, "
@@ -70,8 +64,7 @@ def book_lines(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi: O
     sport, day = sport_and_date(context)
     cfg = lake.config
     points = asof_points(event, odds_snapshot, windows(cfg), oddsapi.now())
-    quotes = quotes_asof(odds_snapshot, points, max_age=timedelta(minutes=cfg.gold.max_quote_age_minutes))
-    frame = _stamp(lines_at(quotes, cfg.gold), sport, day)
+    frame = _stamp(lines_asof(odds_snapshot, points, cfg.gold), sport, day)
     yield dg.Output(frame, metadata={"rows": len(frame), "buckets_due": len(points)})
     yield from _results("book_lines", checks.GoldInputs(cfg.gold, frame))
 
@@ -102,7 +95,7 @@ def odds_movement_features(context: dg.AssetExecutionContext, lake: LakeResource
                            odds_snapshot: pd.DataFrame) -> Iterator:
     sport, day = sport_and_date(context)
     cfg = lake.config
-    lines = _series_lines(odds_snapshot, cfg)
+    lines = series_lines(odds_snapshot, cfg.gold)
     series = pd.concat([book_series(lines), consensus_series(consensus(lines))], ignore_index=True)
     frame = _stamp(movement_features(series), sport, day)
     yield dg.Output(frame, metadata={"rows": len(frame)})
@@ -161,12 +154,11 @@ def market_opportunities(context: dg.AssetExecutionContext, lake: LakeResource,
                          odds_snapshot: pd.DataFrame) -> Iterator:
     sport, day = sport_and_date(context)
     cfg = lake.config
-    lines = _series_lines(odds_snapshot, cfg)
+    lines = series_lines(odds_snapshot, cfg.gold)
     frame = _stamp(opportunities(lines, consensus(lines), cfg.gold), sport, day)
-    cells = lines.assign(line=line_key(lines))
-    n_cells = cells.drop_duplicates(["canonical_event_id", "asof_time_utc", "market", "line"]).shape[0]
-    yield dg.Output(frame, metadata={"rows": len(frame), "quotes": len(lines)})
-    yield from _results("market_opportunities", checks.GoldInputs(cfg.gold, frame, quotes=len(lines), cells=n_cells))
+    cells = searched_cells(lines)
+    yield dg.Output(frame, metadata={"rows": len(frame), "quotes": len(lines), "cells": cells})
+    yield from _results("market_opportunities", checks.GoldInputs(cfg.gold, frame, quotes=len(lines), cells=cells))
 
 
 gold_assets = [book_lines, consensus_lines, odds_movement_features, pregame_training_rows, clv_evaluation,

@@ -23,7 +23,7 @@ from linelogic_assets.gold.training import (
     game_end,
     market_features,
 )
-from linelogic_assets.silver.checks import ERROR, WARN, Outcome, SilverCheck
+from linelogic_assets.silver.checks import ERROR, WARN, Check, Outcome
 
 SUM_TOL = 1e-9
 COVERAGE_MIN = 0.9  # share of events with an h2h consensus at a bucket
@@ -170,21 +170,21 @@ def opportunity_rates(i: GoldInputs) -> Outcome:
     return Outcome(ok, meta, None if ok else f"implausible opportunity rates: {meta}")
 
 
-CHECKS: tuple[SilverCheck, ...] = (
-    SilverCheck("asof_never_after", "book_lines", ERROR,
+CHECKS: tuple[Check, ...] = (
+    Check("asof_never_after", "book_lines", ERROR,
                 "Every quote is the book's last pregame snapshot at or before the bucket's as-of time.", lines_asof),
-    SilverCheck("fair_probs_sum_to_one", "consensus_lines", ERROR,
+    Check("fair_probs_sum_to_one", "consensus_lines", ERROR,
                 f"Devigged fair probabilities (each method, trimmed, sharp) sum to 1 within {SUM_TOL:g}.", fair_sums),
-    SilverCheck("coverage_per_bucket", "consensus_lines", WARN,
+    Check("coverage_per_bucket", "consensus_lines", WARN,
                 f"At least {COVERAGE_MIN:.0%} of events have an h2h consensus at every bucket that is due.", coverage),
-    SilverCheck("pregame_only", "odds_movement_features", ERROR,
+    Check("pregame_only", "odds_movement_features", ERROR,
                 "Movement paths use pregame quotes only, open before close.", movement_pregame),
-    SilverCheck("no_leakage", "pregame_training_rows", ERROR,
+    Check("no_leakage", "pregame_training_rows", ERROR,
                 "No feature uses a snapshot after its as-of time or a game that ended after it: every row is "
                 "rebuilt from inputs cut at its as-of time and must not change.", no_leakage),
-    SilverCheck("clv_within_bounds", "clv_evaluation", WARN,
+    Check("clv_within_bounds", "clv_evaluation", WARN,
                 f"|CLV| ≤ {CLV_ABS_MAX:.0%} and mean CLV within {CLV_MEAN}.", clv_bounds),
-    SilverCheck("opportunity_rates", "market_opportunities", WARN,
+    Check("opportunity_rates", "market_opportunities", WARN,
                 f"Arbitrage in ≤ {ARB_RATE_MAX:.0%} of cells, +EV on ≤ {EV_RATE_MAX:.0%} of quotes, edges ≤ "
                 f"{EDGE_MAX:.0%}.", opportunity_rates),
 )

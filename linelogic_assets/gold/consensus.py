@@ -17,11 +17,14 @@ quote of 1.01 is dropped whole (both sides), so the trimmed vector still sums to
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import numpy as np
 import pandas as pd
 
 from linelogic_assets.config import GoldSettings
-from linelogic_assets.odds_math import METHODS, devig_many
+from linelogic_assets.gold.asof import quotes_asof, snapshot_points
+from linelogic_assets.odds_math import METHODS, devig_groups
 from linelogic_assets.registry.books import SHARP_BOOKS, is_exchange
 
 POSITION = {"home": 0, "over": 0, "away": 1, "under": 1, "draw": 2}
@@ -55,42 +58,36 @@ def book_lines(quotes: pd.DataFrame, settings: GoldSettings) -> pd.DataFrame:
         return _empty_lines(q)
     group = q.groupby(BOOK_KEY, sort=False).ngroup().to_numpy()
     pos = q["selection"].map(POSITION).to_numpy()
-    n = group.max() + 1
-    price = np.full((n, 3), np.nan)
-    point = np.full((n, 3), np.nan)
-    price[group, pos] = q["price"].to_numpy(float)
-    point[group, pos] = q["point"].to_numpy(float)
-    market = np.empty(n, dtype=object)
-    market[group] = q["market"].to_numpy()
-
-    have = ~np.isnan(price)
-    two = have[:, 0] & have[:, 1] & ~have[:, 2]
-    three = have.all(axis=1) & (market == "h2h")
-    points_agree = np.where(market == "spreads", point[:, 0] == -point[:, 1],
-                            np.where(market == "totals", point[:, 0] == point[:, 1], True))
-    complete = (two | three) & points_agree
-
-    fair = {m: np.full((n, 3), np.nan) for m in METHODS}
-    for mask, width in ((complete & two, 2), (complete & three, 3)):
-        if mask.any():
-            for m in METHODS:
-                fair[m][mask, :width] = devig_many(price[mask, :width], m, errors="nan")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        booksum = np.nansum(1.0 / price, axis=1)
-    overround = np.where(complete, booksum - 1.0, np.nan)
+    # two-way, or h2h with a draw; both sides share one line already, but a spread or total needs its point
+    h2h = q["market"].eq("h2h").groupby(group).first().to_numpy()
+    draw = q["selection"].eq("draw").groupby(group).any().to_numpy()
+    pointless = (q["point"].isna() & q["market"].isin(["spreads", "totals"])).groupby(group).any().to_numpy()
+    width = np.where(pointless, 0, np.where(h2h & draw, 3, 2))
 
     out = q[[*BOOK_KEY, "commence_time_utc", "selection", "point", "price", "snapshot_time_utc"]].copy()
     out["implied_prob"] = 1.0 / out["price"]
-    out["overround"] = overround[group]
+    price = q["price"].to_numpy(float)
+    fair = {m: devig_groups(group, pos, price, width, m) for m in METHODS}
+    out["overround"] = fair[METHODS[0]][1]  # a complete market's overround, NaN otherwise
     for m in METHODS:
-        out[f"fair_prob_{m}"] = fair[m][group, pos]
+        out[f"fair_prob_{m}"] = fair[m][0]
     out["fair_prob"] = out[f"fair_prob_{settings.fair_method}"]
     out["quote_age_seconds"] = (out["asof_time_utc"] - out["snapshot_time_utc"]).dt.total_seconds()
     out["is_sharp"] = out["bookmaker"].isin(SHARP_BOOKS)
     out["is_exchange"] = out["bookmaker"].map(is_exchange).astype(bool)
-    out["complete"] = complete[group]
+    out["complete"] = out["overround"].notna()
     out["outlier"] = _outliers(out, settings)
     return out
+
+
+def lines_asof(odds: pd.DataFrame, points: pd.DataFrame, settings: GoldSettings) -> pd.DataFrame:
+    """Book lines at as-of points: `asof.quotes_asof` (stale quotes dropped) → `book_lines`."""
+    return book_lines(quotes_asof(odds, points, max_age=timedelta(minutes=settings.max_quote_age_minutes)), settings)
+
+
+def series_lines(odds: pd.DataFrame, settings: GoldSettings) -> pd.DataFrame:
+    """Every book's line as of every pregame snapshot time of its event: the consensus path."""
+    return lines_asof(odds, snapshot_points(odds), settings)
 
 
 def _empty_lines(q: pd.DataFrame) -> pd.DataFrame:

@@ -76,6 +76,12 @@ def market_opportunities(lines: pd.DataFrame, cons: pd.DataFrame, settings: Gold
     return out.sort_values(sort_key, kind="stable").reset_index(drop=True)[OUT_COLUMNS]
 
 
+def searched_cells(lines: pd.DataFrame) -> int:
+    """The (event, snapshot, market, line) cells an arbitrage is looked for in: the rate's denominator."""
+    cells = lines[["canonical_event_id", "asof_time_utc", "market"]].assign(line=line_key(lines))
+    return len(cells.drop_duplicates())
+
+
 def empty_opportunities() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in OUT_DTYPES.items()})[OUT_COLUMNS]
 

@@ -14,14 +14,14 @@ from inputs truncated at that bucket's as-of time and demand identical rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
 
 from linelogic_assets.config import GoldSettings
-from linelogic_assets.gold.asof import asof_points, quotes_asof, snapshot_points
-from linelogic_assets.gold.consensus import book_lines, consensus
+from linelogic_assets.gold.asof import asof_points
+from linelogic_assets.gold.consensus import consensus, lines_asof, series_lines
 
 FORM_COLS = ["form_games", "win_pct", "pts_for", "pts_against", "rest_days"]
 LEVELS = {  # feature prefix → (market, selection, consensus columns → feature suffix)
@@ -93,23 +93,26 @@ def _levels(rows: pd.DataFrame, cons: pd.DataFrame) -> pd.DataFrame:
     return rows.merge(latest.reset_index(), on=["canonical_event_id", "bucket"], how="left")
 
 
+# (market, selection, consensus column) → the path statistics kept, and their feature names
+PATH_FEATURES = {
+    ("h2h", "home", "fair_prob"): {"open": "h2h_home_prob_open", "delta": "h2h_home_prob_delta",
+                                   "std": "h2h_home_prob_std"},
+    ("spreads", "home", "point_median"): {"delta": "spread_point_delta"},
+    ("totals", "over", "point_median"): {"delta": "total_point_delta"},
+}
+
+
 def _movement_to_date(rows: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:
     """Open, delta and volatility of the consensus path up to each row's as-of time."""
     keys = ["canonical_event_id", "bucket"]
     path = rows[[*keys, "asof_time_utc"]].merge(series, on="canonical_event_id")
     path = path[path["time"] <= path["asof_time_utc"]].sort_values([*keys, "time"])
     feats = rows[keys].copy()
-    for market, selection, col, name in (("h2h", "home", "fair_prob", "h2h_home_prob"),
-                                         ("spreads", "home", "point_median", "spread_point"),
-                                         ("totals", "over", "point_median", "total_point")):
+    for (market, selection, col), names in PATH_FEATURES.items():
         p = path[(path["market"] == market) & (path["selection"] == selection)].dropna(subset=[col])
         g = p.groupby(keys, sort=False)[col]
-        f = pd.DataFrame({"first": g.first(), "last": g.last(), "std": g.std()}).reset_index()
-        f[f"{name}_delta"] = f["last"] - f["first"]
-        if name == "h2h_home_prob":
-            f = f.rename(columns={"first": "h2h_home_prob_open", "std": "h2h_home_prob_std"})
-        feats = feats.merge(f.drop(columns=[c for c in ("first", "last", "std") if c in f.columns]),
-                            on=keys, how="left")
+        f = pd.DataFrame({"open": g.first(), "delta": g.last() - g.first(), "std": g.std()})
+        feats = feats.merge(f[list(names)].rename(columns=names).reset_index(), on=keys, how="left")
     g = path.groupby(keys, sort=False)["time"]
     counts = pd.DataFrame({"n_snapshots": g.nunique(), "_latest_path": g.max()}).reset_index()
     return feats.merge(counts, on=keys, how="left")
@@ -125,10 +128,9 @@ FORM_FEATURES = [f"{side}_{c}" for side in ("home", "away") for c in FORM_COLS] 
 def market_features(odds: pd.DataFrame, points: pd.DataFrame, settings: GoldSettings,
                     cons: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per as-of point: the consensus at it (recomputed unless given) and the consensus path up to it."""
-    max_age = timedelta(minutes=settings.max_quote_age_minutes)
     if cons is None:
-        cons = consensus(book_lines(quotes_asof(odds, points, max_age=max_age), settings))
-    series = consensus(book_lines(quotes_asof(odds, snapshot_points(odds), max_age=max_age), settings))
+        cons = consensus(lines_asof(odds, points, settings))
+    series = consensus(series_lines(odds, settings))
     series = series.drop(columns="bucket").rename(columns={"asof_time_utc": "time"})
     rows = _levels(points[["canonical_event_id", "bucket", "asof_time_utc"]], cons)
     rows = rows.merge(_movement_to_date(rows, series), on=["canonical_event_id", "bucket"], how="left")

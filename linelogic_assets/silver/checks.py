@@ -59,7 +59,9 @@ class Outcome:
 
 
 @dataclass(frozen=True)
-class SilverCheck:
+class Check:
+    """One validation rule of a silver or gold asset: a plain function of the frames the asset built."""
+
     name: str
     asset: str
     severity: dg.AssetCheckSeverity
@@ -304,45 +306,45 @@ def _records(df: pd.DataFrame, cols: list[str]) -> list[dict[str, Any]]:
     return [{k: (None if pd.isna(v) else str(v)) for k, v in row.items()} for row in df[cols].to_dict("records")]
 
 
-CHECKS: tuple[SilverCheck, ...] = (
-    SilverCheck("ids_and_times", "event", ERROR, "Canonical event and team ids present and unique; times in UTC.",
+CHECKS: tuple[Check, ...] = (
+    Check("ids_and_times", "event", ERROR, "Canonical event and team ids present and unique; times in UTC.",
                 event_identity),
-    SilverCheck("quarantine", "event", WARN, "Events or responses that could not be normalised (kept with reason).",
+    Check("quarantine", "event", WARN, "Events or responses that could not be normalised (kept with reason).",
                 quarantined),
-    SilverCheck("match_confidence", "event", WARN, "Provider events matched only by a fallback: fuzzy team names "
+    Check("match_confidence", "event", WARN, "Provider events matched only by a fallback: fuzzy team names "
                 "or swapped home/away.", event_matching),
-    SilverCheck("results_reconciled", "event", WARN, "Every finished event has a result; providers agree on it.",
+    Check("results_reconciled", "event", WARN, "Every finished event has a result; providers agree on it.",
                 event_results),
-    SilverCheck("provider_coverage", "event", WARN, "Events seen by one provider and not the other.",
+    Check("provider_coverage", "event", WARN, "Events seen by one provider and not the other.",
                 event_provider_coverage),
-    SilverCheck("ids_and_times", "odds_snapshot", ERROR, "Canonical ids, book, market, selection and times present; "
+    Check("ids_and_times", "odds_snapshot", ERROR, "Canonical ids, book, market, selection and times present; "
                 "times in UTC.", odds_identity),
-    SilverCheck("price_bounds", "odds_snapshot", ERROR, "Decimal price > 1.0, American within ±10000; pregame "
+    Check("price_bounds", "odds_snapshot", ERROR, "Decimal price > 1.0, American within ±10000; pregame "
                 "points within the league's per-market bounds.", odds_price_bounds),
-    SilverCheck("unique_after_dedupe", "odds_snapshot", ERROR, "One price per (event, snapshot, book, market, "
+    Check("unique_after_dedupe", "odds_snapshot", ERROR, "One price per (event, snapshot, book, market, "
                 "selection, point) after dedupe.", odds_unique),
-    SilverCheck("no_future_times", "odds_snapshot", ERROR, "No snapshot time or last_update after now.",
+    Check("no_future_times", "odds_snapshot", ERROR, "No snapshot time or last_update after now.",
                 odds_not_in_future),
-    SilverCheck("two_sided_markets", "odds_snapshot", WARN, "Two-way markets quote both sides.", odds_two_sided),
-    SilverCheck("spread_points_inverse", "odds_snapshot", WARN, "Spread points are +x/−x per book and snapshot.",
+    Check("two_sided_markets", "odds_snapshot", WARN, "Two-way markets quote both sides.", odds_two_sided),
+    Check("spread_points_inverse", "odds_snapshot", WARN, "Spread points are +x/−x per book and snapshot.",
                 odds_spread_inverse),
-    SilverCheck("overround", "odds_snapshot", WARN, "Overround between 2 % and 15 % (exchanges exempt).",
+    Check("overround", "odds_snapshot", WARN, "Overround between 2 % and 15 % (exchanges exempt).",
                 odds_overround),
-    SilverCheck("line_movement", "odds_snapshot", WARN, "Pregame spread moves ≤ 10 and total moves ≤ 20 points "
+    Check("line_movement", "odds_snapshot", WARN, "Pregame spread moves ≤ 10 and total moves ≤ 20 points "
                 "between consecutive snapshots.", odds_movement),
-    SilverCheck("coverage", "odds_snapshot", WARN, "Share of events with ≥ 1 odds snapshot; missingness by market "
+    Check("coverage", "odds_snapshot", WARN, "Share of events with ≥ 1 odds snapshot; missingness by market "
                 "and book.", odds_coverage),
-    SilverCheck("quarantine", "odds_snapshot", WARN, "Odds responses or rows that could not be normalised.",
+    Check("quarantine", "odds_snapshot", WARN, "Odds responses or rows that could not be normalised.",
                 quarantined),
-    SilverCheck("quarantine", "team", WARN, "Provider teams that match no canonical team.", quarantined),
-    SilverCheck("quarantine", "player", WARN, "Player, lineup and box-score rows that could not be normalised.",
+    Check("quarantine", "team", WARN, "Provider teams that match no canonical team.", quarantined),
+    Check("quarantine", "player", WARN, "Player, lineup and box-score rows that could not be normalised.",
                 quarantined),
-    SilverCheck("box_scores_reconciled", "game_team_stats", WARN, "Team points from box scores equal the final "
+    Check("box_scores_reconciled", "game_team_stats", WARN, "Team points from box scores equal the final "
                 "score.", box_scores_reconciled),
 )
 
 
-def specs(asset: str, checks: tuple[SilverCheck, ...] = CHECKS) -> list[dg.AssetCheckSpec]:
+def specs(asset: str, checks: tuple[Check, ...] = CHECKS) -> list[dg.AssetCheckSpec]:
     """Check specs of an asset (gold passes its own checks)."""
     with warnings.catch_warnings():  # partitioned checks are Preview in 1.13; used knowingly
         warnings.simplefilter("ignore", dg.PreviewWarning)
@@ -350,7 +352,7 @@ def specs(asset: str, checks: tuple[SilverCheck, ...] = CHECKS) -> list[dg.Asset
                                   partitions_def=sport_date_partitions) for c in checks if c.asset == asset]
 
 
-def results(asset: str, inputs: Any, checks: tuple[SilverCheck, ...] = CHECKS) -> list[dg.AssetCheckResult]:
+def results(asset: str, inputs: Any, checks: tuple[Check, ...] = CHECKS) -> list[dg.AssetCheckResult]:
     out = []
     for c in checks:
         if c.asset != asset:

@@ -34,6 +34,12 @@ def partition_file(root: Path, table: str, sport: str, day: date | str) -> Path:
     return table_dir(root, table) / f"sport={sport}" / f"date={day}" / PART
 
 
+def partition_of(path: str | Path) -> tuple[str, str]:
+    """(sport, date) of a partition file: the inverse of `partition_file`."""
+    p = Path(path)
+    return p.parent.parent.name.removeprefix("sport="), p.parent.name.removeprefix("date=")
+
+
 def quarantine_file(root: Path, table: str, sport: str, day: date | str) -> Path:
     return root / "quarantine" / f"table={table}" / f"sport={sport}" / f"date={day}" / PART
 

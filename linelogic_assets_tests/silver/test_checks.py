@@ -280,14 +280,14 @@ def test_every_check_has_a_crafted_failure() -> None:
 
 
 @by_check
-def test_check_passes_on_a_valid_partition(check: checks.SilverCheck) -> None:
+def test_check_passes_on_a_valid_partition(check: checks.Check) -> None:
     out = check.fn(valid())
     assert out.passed is True, out.description
     assert out.description is None
 
 
 @by_check
-def test_check_fails_on_its_crafted_partition(check: checks.SilverCheck) -> None:
+def test_check_fails_on_its_crafted_partition(check: checks.Check) -> None:
     for inputs, expected, phrase in CRAFTED[(check.asset, check.name)]():
         out = check.fn(inputs)
         assert out.passed is False
@@ -350,7 +350,7 @@ def test_results_are_check_results_with_the_checks_severity(asset: str) -> None:
 
 
 @by_check
-def test_results_report_a_crafted_failure(check: checks.SilverCheck) -> None:
+def test_results_report_a_crafted_failure(check: checks.Check) -> None:
     inputs, expected, _ = CRAFTED[(check.asset, check.name)]()[0]
     result = {r.check_name: r for r in checks.results(check.asset, inputs)}[check.name]
     assert result.passed is False and result.severity == check.severity
