@@ -72,6 +72,70 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _cmd_plan_backfill(args: argparse.Namespace) -> int:
+    """Cost a historical backfill before anything is spent; refuse (exit 3) one over the budget."""
+    from linelogic_assets.bronze.backfill import (
+        NoFreeScheduleError,
+        apply_budget,
+        bdl_schedule,
+        held_events_schedule,
+        plan_backfill,
+    )
+    from linelogic_assets.providers.errors import ProviderError
+    from linelogic_assets.providers.quota import QuotaLedger
+    from linelogic_assets.resources import BallDontLieResource, OddsApiResource
+    from linelogic_assets.sports import league_for
+
+    cfg = load_config(args.config)
+    league = league_for(args.sport)
+    start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
+    if end < start:
+        print(f"--end {end} is before --start {start}", file=sys.stderr)
+        return 2
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    root = cfg.resolved_data_root()
+    now = OddsApiResource(config_path=args.config).now()
+    try:
+        if league.has_balldontlie:
+            client = BallDontLieResource(config_path=args.config).client()
+            try:
+                schedule = bdl_schedule(client, league, days)
+            finally:
+                client.close()
+        else:
+            schedule = held_events_schedule(root, league, days)
+    except (NoFreeScheduleError, ProviderError) as err:
+        print(f"cannot plan: {err}", file=sys.stderr)
+        return 2
+    plan = plan_backfill(cfg, root, league.sport_key, schedule, now)
+    apply_budget(plan, QuotaLedger(root, monthly_budget=cfg.monthly_quota_budget), args.budget, now)
+    summary = plan.summary()
+    if args.format == "json":
+        if not args.per_slate:
+            summary.pop("per_slate")
+        print(json.dumps(summary, indent=2))
+    else:
+        rows = [
+            ("slates with games", summary["slates"]), ("games", summary["games"]),
+            ("window targets", f"{summary['window_targets']} ({len(plan.windows)} windows: {', '.join(plan.windows)})"),
+            ("  already held", f"{summary['targets_held']} (+{summary['targets_shared']} from other slates' snapshots)"),
+            ("historical odds calls", f"{summary['historical_odds_calls']} × {plan.odds_call_cost} credits"),
+            ("historical events calls", summary["historical_events_calls"]),
+            ("quota units", summary["quota_units"]),
+            ("naive quota units", f"{summary['naive_quota_units']} (one historical event-odds call per game per window)"),
+            ("ratio to naive", summary["ratio_to_naive"]),
+            ("budget", f"{plan.budget} (monthly budget and provider credits left: {plan.budget_left})"),
+        ]
+        print(f"backfill plan: {league.sport_key} {start}..{end} (provider now {now.isoformat()})")
+        for k, v in rows:
+            print(f"  {k:<24} {v}")
+    if not plan.within_budget:
+        print(f"refused: the plan needs {plan.quota_units} quota units, over the budget of {plan.budget}",
+              file=sys.stderr)
+        return 3
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from linelogic_assets.simulator.server import serve_forever
 
@@ -251,6 +315,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
     serve.set_defaults(func=_cmd_serve)
+
+    plan = sub.add_parser("plan", help="cost work before it is launched")
+    plan_sub = plan.add_subparsers(dest="plan_command", required=True)
+    backfill = plan_sub.add_parser("backfill", help="calls and quota units of a historical odds backfill, against "
+                                   "the naive plan and the budget (exit 3 when over it)")
+    backfill.add_argument("--sport", required=True, help="sport key or league slug (basketball_nba, nba)")
+    backfill.add_argument("--start", required=True, help="first slate date, YYYY-MM-DD")
+    backfill.add_argument("--end", required=True, help="last slate date, YYYY-MM-DD (inclusive)")
+    backfill.add_argument("--budget", type=int, help="refuse above this many units (default: the budget left)")
+    backfill.add_argument("--format", choices=["table", "json"], default="table")
+    backfill.add_argument("--per-slate", action="store_true", help="json: include the cost of every slate")
+    backfill.set_defaults(func=_cmd_plan_backfill)
 
     quota = sub.add_parser("quota", help="The Odds API credits spent this month against the budget")
     quota.add_argument("--format", choices=["table", "json"], default="table")

@@ -34,11 +34,14 @@ class SnapshotWindow(_Strict):
     offset_minutes: int = Field(le=0)
     # how old (never newer) a shared snapshot may be for this window; None = the schedule's share tolerance
     max_staleness_minutes: int | None = Field(None, ge=0, le=720)
+    # OPEN is "first seen": any earlier snapshot of the slate already is the opening line, so live
+    # collection takes it when a game first appears and a backfill buys the offset time only if none is held
+    first_seen: bool = False
 
 
 class SnapshotSchedule(_Strict):
     windows: list[SnapshotWindow] = [
-        SnapshotWindow(name="OPEN", offset_minutes=-1440, max_staleness_minutes=120),
+        SnapshotWindow(name="OPEN", offset_minutes=-1440, max_staleness_minutes=120, first_seen=True),
         SnapshotWindow(name="T-6h", offset_minutes=-360, max_staleness_minutes=30),
         SnapshotWindow(name="T-60m", offset_minutes=-60),
         SnapshotWindow(name="T-15m", offset_minutes=-15),
@@ -54,6 +57,10 @@ class SnapshotSchedule(_Strict):
         if len(set(names)) != len(names):
             raise ValueError(f"window names must be unique, got {names}")
         return v
+
+    @property
+    def first_seen(self) -> frozenset[str]:
+        return frozenset(w.name for w in self.windows if w.first_seen)
 
     def staleness(self) -> dict[str, timedelta]:
         return {
@@ -71,9 +78,23 @@ class AdaptiveIntervals(_Strict):
 
 
 class Sampling(_Strict):
-    mode: Literal["fixed", "adaptive"] = "fixed"
+    """Snapshots between the windows (seed 001): every fixed interval, adaptive by time to commence, or off."""
+
+    mode: Literal["fixed", "adaptive", "off"] = "fixed"
     fixed_interval_minutes: int = Field(30, ge=1)
     adaptive_intervals: AdaptiveIntervals = AdaptiveIntervals()
+    # only slates whose next game starts within this many hours are sampled; further ones get their windows
+    # (every snapshot of a slate costs markets × regions credits)
+    horizon_hours: int = Field(24, ge=1, le=24 * 14)
+
+    def interval(self, to_commence: timedelta) -> timedelta | None:
+        """How often a slate is sampled when its next game starts in `to_commence` (None: never)."""
+        if self.mode == "off" or to_commence > timedelta(hours=self.horizon_hours):
+            return None
+        if self.mode == "fixed":
+            return timedelta(minutes=self.fixed_interval_minutes)
+        a, hours = self.adaptive_intervals, to_commence / timedelta(hours=1)
+        return timedelta(minutes=a.far if hours > 24 else a.medium if hours > 3 else a.near if hours > 1 else a.imminent)
 
 
 class RateLimit(_Strict):
@@ -125,6 +146,39 @@ class Matching(_Strict):
     overrides_path: str = "mappings/overrides.yaml"  # relative to this config file
 
 
+class PregameSensor(_Strict):
+    """The pregame snapshot sensor (one per sport)."""
+
+    # a window is requested this long before its target, so the snapshot lands at or before the target
+    # (never after it: gold's as-of rule would not use it); a run that starts late buys the history instead
+    lead_seconds: int = Field(120, ge=0, le=1800)
+    schedule_refresh_minutes: int = Field(10, ge=1)  # provider time between reads of the free /events listing
+    max_runs_per_tick: int = Field(20, ge=1)  # paging: what does not fit is requested on the next tick
+
+
+class ResultsSensor(_Strict):
+    """The results sensor: scores and results of started games until every one is final or called off."""
+
+    poll_interval_minutes: int = Field(30, ge=1)
+    first_poll_after_minutes: int = Field(120, ge=0)  # after commence: no result exists before the game ends
+    give_up_after_hours: int = Field(48, ge=1)  # a game still not final then is left to the checks
+
+
+class Alerts(_Strict):
+    """Run-failure and check-failure alerts to a Discord-compatible webhook (off while the variable is unset)."""
+
+    webhook_url_env: str = "LINELOGIC_ALERT_WEBHOOK_URL"
+    username: str = "LineLogic"
+    timeout_seconds: float = Field(10.0, gt=0)
+    include_warnings: bool = False  # alert on failed WARN checks too, not only ERROR ones
+
+
+class Automation(_Strict):
+    pregame: PregameSensor = PregameSensor()
+    results: ResultsSensor = ResultsSensor()
+    alerts: Alerts = Alerts()
+
+
 DevigMethod = Literal["multiplicative", "additive", "power", "shin", "odds_ratio"]
 
 
@@ -161,6 +215,7 @@ class IngestConfig(_Strict):
     simulator: SimulatorSettings = SimulatorSettings()
     matching: Matching = Matching()
     gold: GoldSettings = GoldSettings()
+    automation: Automation = Automation()
     config_dir: str = "."  # set by load_config: where relative paths in this file start
 
     @field_validator("sports")
@@ -184,6 +239,17 @@ class IngestConfig(_Strict):
         missing = [s for s in self.demo.sports if s not in self.sports]
         if missing:
             raise ValueError(f"demo.sports {missing} are not configured under sports")
+        return self
+
+    @model_validator(mode="after")
+    def _lead_within_staleness(self) -> IngestConfig:
+        lead = timedelta(seconds=self.automation.pregame.lead_seconds)
+        tight = {n: s for n, s in self.snapshot_schedule.staleness().items() if s < lead}
+        if tight:
+            raise ValueError(
+                f"automation.pregame.lead_seconds ({lead.seconds}) exceeds the staleness of windows {sorted(tight)}: "
+                "a snapshot taken that early could not serve them"
+            )
         return self
 
     @property

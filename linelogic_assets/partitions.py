@@ -11,13 +11,18 @@ from linelogic_assets.sports import SPORT_KEYS
 SLATE_TIMEZONE = "America/New_York"  # every league we carry plays its slates on US Eastern dates
 FIRST_DATE = "2020-06-06"  # The Odds API's historical featured markets start here
 
+# end_offset=8: the next week's slates exist, so a game's opening line (NFL lines hang a week ahead)
+# has a partition the pregame sensor can write to
+slate_dates = dg.DailyPartitionsDefinition(start_date=FIRST_DATE, timezone=SLATE_TIMEZONE, end_offset=8)
 sport_date_partitions = dg.MultiPartitionsDefinition(
-    {
-        # end_offset=2: today's and tomorrow's slates exist, so pregame snapshots have a partition
-        "date": dg.DailyPartitionsDefinition(start_date=FIRST_DATE, timezone=SLATE_TIMEZONE, end_offset=2),
-        "sport": dg.StaticPartitionsDefinition(list(SPORT_KEYS)),
-    }
+    {"date": slate_dates, "sport": dg.StaticPartitionsDefinition(list(SPORT_KEYS))}
 )
+
+
+def last_slate_date() -> date | None:
+    """The latest slate date with a partition (cheap: the time dimension alone, not the cross product)."""
+    last = slate_dates.get_last_partition_key()
+    return date.fromisoformat(last) if last else None
 
 
 def partition_key(sport: str, day: date | str) -> dg.MultiPartitionKey:

@@ -22,6 +22,7 @@ from linelogic_assets.config import IngestConfig, load_config
 from linelogic_assets.providers.balldontlie import BallDontLieClient
 from linelogic_assets.providers.oddsapi import OddsApiClient
 from linelogic_assets.providers.quota import QuotaLedger
+from linelogic_assets.redact import register_secret, scrub
 from linelogic_assets.runlog import RunLog
 
 _sim_lock = threading.Lock()
@@ -114,6 +115,52 @@ class OddsApiResource(_ProviderResource):
         return OddsApiClient(
             base, key, rate_limit=cfg.oddsapi.rate_limit, retry=cfg.oddsapi.retry, ledger=ledger, transport=transport
         )
+
+
+class AlertWebhookResource(dg.ConfigurableResource):
+    """A Discord-compatible webhook (JSON `content` + `embeds`); off while its environment variable is unset.
+
+    The URL embeds the channel's token, so it is read from the environment when an alert is sent, is
+    registered as a secret (scrubbed from any text) and never appears in a log line or an error.
+    """
+
+    config_path: str | None = None
+
+    @property
+    def url(self) -> str | None:
+        url = os.environ.get(config_from(self.config_path).automation.alerts.webhook_url_env) or None
+        register_secret(url)
+        return url
+
+    def post(self, title: str, description: str, fields: dict[str, str], color: int = 0xE74C3C) -> bool:
+        """Send one alert; True once the receiver accepted it (2xx). Nothing is sent while unconfigured."""
+        url = self.url
+        if url is None:
+            return False
+        alerts = config_from(self.config_path).automation.alerts
+        payload = {
+            "username": alerts.username,
+            "content": scrub(title)[:2000],
+            "allowed_mentions": {"parse": []},  # an alert never pings anyone
+            "embeds": [{
+                "title": scrub(title)[:256],
+                "description": scrub(description)[:4000],
+                "color": color,
+                "fields": [{"name": k[:256], "value": scrub(v)[:1024] or "-", "inline": True} for k, v in fields.items()],
+                "timestamp": datetime.now(UTC).isoformat(),
+            }],
+        }
+        try:
+            response = httpx.post(url, json=payload, timeout=alerts.timeout_seconds)
+        except httpx.HTTPError as err:
+            raise AlertDeliveryError(f"alert webhook unreachable: {type(err).__name__}") from None
+        if not response.is_success:
+            raise AlertDeliveryError(f"alert webhook answered {response.status_code}")
+        return True
+
+
+class AlertDeliveryError(RuntimeError):
+    """The webhook did not take the alert; the sensor keeps it and tries again on its next tick."""
 
 
 class BallDontLieResource(_ProviderResource):

@@ -3,17 +3,22 @@
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 import dagster as dg
 
 from linelogic_assets.bronze.checkpoints import Checkpoint, params_fingerprint
-from linelogic_assets.bronze.planning import naive_calls, plan_calls, window_targets
+from linelogic_assets.bronze.planning import held_snapshots, naive_calls, plan_slate, window_targets
 from linelogic_assets.bronze.session import BronzeSession, bronze_check_specs
+from linelogic_assets.bronze.store import BronzeStore
+from linelogic_assets.config import IngestConfig
 from linelogic_assets.partitions import sport_date_partitions
 from linelogic_assets.providers.errors import BudgetExceededError, ProviderError
 from linelogic_assets.providers.http import ApiResponse
+from linelogic_assets.providers.quota import estimate_oddsapi_cost
 from linelogic_assets.resources import BallDontLieResource, LakeResource, OddsApiResource
+from linelogic_assets.sports import League
 from linelogic_assets.timeutil import parse_ts
 
 GROUP = "bronze"
@@ -21,8 +26,7 @@ SCORES_DAYS_FROM = 3  # the /scores endpoint looks back at most 3 days
 _common = dict(group_name=GROUP, partitions_def=sport_date_partitions, kinds={"json"})
 
 
-def _odds_request(lake: LakeResource, sport: str) -> dict:
-    cfg = lake.config
+def _odds_request(cfg: IngestConfig, sport: str) -> dict:
     s = cfg.sports[sport]
     return {
         "markets": s.markets,
@@ -68,15 +72,16 @@ def _fetch_historical(
         )
 
 
-def _held_events(session: BronzeSession) -> list[dict]:
-    """The slate's events from the latest oddsapi_events run of this partition."""
-    store = session.store
+def held_events(store: BronzeStore, league: League, day: date) -> list[dict] | None:
+    """The slate's events from the latest events run of its partition (None: no events run held)."""
     events: dict[str, dict] = {}
-    start, end = session.league.slate_bounds_utc(session.day)
+    start, end = league.slate_bounds_utc(day)
+    found = False
     for endpoint in ("historical_events", "events"):
-        latest = store.latest("oddsapi", session.sport, session.day, endpoint)
+        latest = store.latest("oddsapi", league.sport_key, day, endpoint)
         if latest is None:
             continue
+        found = True
         for held in store.responses(*latest):
             if not held.entry.get("valid_json", True):
                 continue
@@ -86,7 +91,14 @@ def _held_events(session: BronzeSession) -> list[dict]:
                 commence = parse_ts(ev["commence_time"])
                 if start <= commence < end:
                     events.setdefault(ev["id"], {**ev, "commence_dt": commence})
-    return sorted(events.values(), key=lambda e: (e["commence_dt"], e["id"]))
+    return sorted(events.values(), key=lambda e: (e["commence_dt"], e["id"])) if found else None
+
+
+def historical_events_request(league: League, day: date) -> tuple[datetime, dict[str, str]]:
+    """The one historical /events call of a slate that has begun: its time and checkpoint parameters."""
+    start, end = league.slate_bounds_utc(day)
+    return start - timedelta(minutes=1), {"sport": league.sport_key, "commenceTimeFrom": start.isoformat(),
+                                          "commenceTimeTo": end.isoformat()}
 
 
 @dg.asset(**_common, check_specs=bronze_check_specs("oddsapi_events"), pool="oddsapi",
@@ -100,11 +112,11 @@ def oddsapi_events(context: dg.AssetExecutionContext, lake: LakeResource, oddsap
     client = oddsapi.client(lake.ledger())
     try:
         if now >= start:
-            at = start - timedelta(minutes=1)
+            at, params = historical_events_request(s.league, s.day)
             _fetch_historical(
                 s, "historical_events", at,
                 lambda t: client.historical_events(s.sport, t, date_format=cfg.date_format, commence_from=start, commence_to=end),
-                {"sport": s.sport, "commenceTimeFrom": start.isoformat(), "commenceTimeTo": end.isoformat()},
+                params,
             )
         if now < end:
             try:
@@ -119,53 +131,95 @@ def oddsapi_events(context: dg.AssetExecutionContext, lake: LakeResource, oddsap
     return s.finish()
 
 
+@dataclass(frozen=True)
+class OddsRequest:
+    """A sport's /odds request: client keyword arguments, the same as query strings, and what it is held under."""
+
+    kwargs: dict
+    params: dict[str, str]
+
+    @property
+    def fingerprint(self) -> str:
+        return params_fingerprint("historical_odds", self.params)
+
+    @property
+    def historical_cost(self) -> int:
+        """Credits of one historical /odds call by the documented rule (10 × markets × regions)."""
+        return estimate_oddsapi_cost("historical_odds", self.params)
+
+
+def odds_request(cfg: IngestConfig, sport: str) -> OddsRequest:
+    kwargs = _odds_request(cfg, sport)
+    params = {k: ",".join(v) if isinstance(v, list) else str(v) for k, v in kwargs.items() if v is not None}
+    return OddsRequest(kwargs, {"sport": sport, **params})
+
+
 @dg.asset(**_common, deps=[oddsapi_events], check_specs=bronze_check_specs("oddsapi_odds", odds=True), pool="oddsapi",
-          description="Odds snapshots of the slate: historical /odds at the planned window times (shared "
-          "across games, never paid twice), plus a current /odds snapshot while games are ahead.")
+          description="Odds snapshots of the slate: a live /odds snapshot while games are ahead, plus historical "
+          "/odds for window targets no held snapshot serves (shared across games and slates, never paid twice).")
 def oddsapi_odds(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi: OddsApiResource) -> dg.MaterializeResult:
     s = BronzeSession(context, lake, "oddsapi", oddsapi.source, "historical_odds")
     cfg = lake.config
-    req = _odds_request(lake, s.sport)
-    events = _held_events(s)
+    schedule = cfg.snapshot_schedule
+    req = odds_request(cfg, s.sport)
+    events = held_events(s.store, s.league, s.day) or []
     now = oddsapi.now()
-    windows = cfg.snapshot_schedule.windows
-    targets = [t for ev in events for t in window_targets(ev["id"], ev["commence_dt"], windows)]
-    due = [t for t in targets if t.at <= now]
-    calls = plan_calls(due, cfg.snapshot_schedule.staleness())
-    s.log(f"{len(events)} games, {len(due)}/{len(targets)} window targets past, {len(calls)} historical calls planned")
+    targets = [t for ev in events for t in window_targets(ev["id"], ev["commence_dt"], schedule.windows)]
     if not events:
         s.skip("no events held for this slate (materialize oddsapi_events first, or no games)")
     client = oddsapi.client(lake.ledger())
-    key_params = {k: ",".join(v) if isinstance(v, list) else str(v) for k, v in req.items() if v is not None}
+    unit_cost = req.historical_cost
+    plan = None
     try:
-        for call in calls:
-            _fetch_historical(
-                s, "historical_odds", call.at,
-                lambda t: client.historical_odds(s.sport, t, **req),
-                {"sport": s.sport, **key_params},
-            )
+        # the live snapshot first: taken just before a window (the pregame sensor's lead), it serves it
         if any(ev["commence_dt"] > now for ev in events):
             start, end = s.league.slate_bounds_utc(s.day)
             try:
-                r = client.odds(s.sport, commence_from=start, commence_to=end, **req)
+                r = client.odds(s.sport, commence_from=start, commence_to=end, **req.kwargs)
                 s.writer("odds").add_response(r, snapshot_timestamp=now, requested_at=now)
             except BudgetExceededError:
                 raise
             except ProviderError as err:
                 s.record_failure("odds", err)
+        span = (min((t.at for t in targets), default=now) - timedelta(days=1), now)
+        held = held_snapshots(s.store, s.checkpoints, s.sport, s.day, req.fingerprint, span)
+        plan = plan_slate(targets, now, held, schedule.staleness(), schedule.first_seen)
+        s.log(f"{len(events)} games, {len(plan.due)}/{len(targets)} window targets due: {len(plan.held)} held, "
+              f"{sum(map(len, plan.references.values()))} from other slates' snapshots, "
+              f"{len(plan.calls)} historical calls planned (≤ {len(plan.calls) * unit_cost} credits)")
+        writer = s.writer("historical_odds") if plan.references else None
+        for cp, served in plan.references.items():
+            writer.add_reference(cp, request_key=f"historical_odds:{req.fingerprint}@{served[0].at.isoformat()}",
+                                 reason="shared", requested_at=served[0].at)
+        for call in plan.calls:
+            _fetch_historical(
+                s, "historical_odds", call.at,
+                lambda t: client.historical_odds(s.sport, t, **req.kwargs),
+                req.params,
+            )
     except BudgetExceededError as err:
         raise s.abort(err) from None
     finally:
         client.close()
-    return s.finish(
+    calls = len(plan.calls) if plan else 0
+    result = s.finish(
         odds=True,
         extra_metadata={
             "games": len(events),
-            "window_targets_due": len(due),
-            "historical_calls_planned": len(calls),
-            "naive_event_odds_calls": naive_calls(len(events), len(windows)),
+            "window_targets_due": len(plan.due) if plan else 0,
+            "window_targets_held": len(plan.held) if plan else 0,
+            "window_targets_shared": sum(map(len, plan.references.values())) if plan else 0,
+            "historical_calls_planned": calls,
+            "planned_quota_units": calls * unit_cost,
+            "naive_event_odds_calls": naive_calls(len(events), len(schedule.windows)),
+            "naive_quota_units": naive_calls(len(events), len(schedule.windows)) * unit_cost,
         },
     )
+    # the cost on the run itself, so a backfill's runs list shows what each partition spent
+    spent = result.metadata["quota_cost"]
+    context.instance.add_run_tags(context.run.run_id, {"linelogic/quota_units": str(spent),
+                                                       "linelogic/planned_quota_units": str(calls * unit_cost)})
+    return result
 
 
 @dg.asset(**_common, check_specs=bronze_check_specs("oddsapi_scores"), pool="oddsapi",

@@ -5,15 +5,22 @@ Every game wants a snapshot at each window (OPEN, T-6h, T-60m, T-15m, CLOSE). On
 call is placed at the *earliest* target of its group: the historical endpoint answers with the
 snapshot at or before the requested time, so no target is ever served a later (look-ahead) price;
 the price a later target gets is at most its window's staleness old.
+
+Snapshots already held serve targets the same way, so nothing is bought twice: a live snapshot the
+pregame sensor took just before a window, a re-run of a failed partition, or a neighbouring slate's
+call that lies within a window's staleness (its checkpoint is then referenced, not bought).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from linelogic_assets.bronze.checkpoints import Checkpoint, CheckpointStore
+from linelogic_assets.bronze.store import BronzeStore
 from linelogic_assets.config import SnapshotWindow
+from linelogic_assets.timeutil import parse_ts
 
 CLOSE_EPSILON = timedelta(seconds=1)  # CLOSE asks for the last snapshot strictly before commence
 
@@ -54,6 +61,86 @@ def plan_calls(targets: Iterable[Target], staleness: Mapping[str, timedelta]) ->
         else:
             calls.append(PlannedCall(t.at, [t]))
     return calls
+
+
+@dataclass(frozen=True)
+class Held:
+    """A snapshot already held. It is the market state for any request time in [valid_from, valid_to]:
+    a live snapshot at its instant, a historical one over its [timestamp, next_timestamp) span."""
+
+    valid_from: datetime
+    valid_to: datetime
+    in_partition: bool  # held by this slate's bronze (so it lists the slate's games)
+    checkpoint: Checkpoint | None = None  # held by another partition: referenced, not bought
+
+
+def covers(held: Held, target: Target, staleness: timedelta, first_seen: bool) -> bool:
+    """Whether a held snapshot may stand for a target: never later than it (no look-ahead), and no older
+    than the window's staleness; a first-seen window (OPEN) takes any earlier snapshot of its slate."""
+    if held.valid_from > target.at:
+        return False
+    if first_seen and held.in_partition:
+        return True
+    return target.at - staleness <= held.valid_to
+
+
+@dataclass
+class SlatePlan:
+    """What one slate's odds asset does at `now`: targets already held, references and calls to buy."""
+
+    targets: list[Target]
+    due: list[Target]  # targets whose time has come (at or before now)
+    held: list[Target]  # due and served by a snapshot of this partition
+    references: dict[Checkpoint, list[Target]]  # due and served by another partition's checkpoint
+    calls: list[PlannedCall]  # what is left, grouped into historical calls
+
+
+def plan_slate(
+    targets: Sequence[Target],
+    now: datetime,
+    held: Sequence[Held],
+    staleness: Mapping[str, timedelta],
+    first_seen: frozenset[str] = frozenset(),
+) -> SlatePlan:
+    """One rule for the asset, the backfill planner and the bench: serve what is held, buy the rest."""
+    due = [t for t in targets if t.at <= now]
+    own = [h for h in held if h.in_partition]
+    other = sorted((h for h in held if not h.in_partition), key=lambda h: h.valid_to, reverse=True)
+    kept, refs, buy = [], {}, []
+    for t in due:
+        stale, first = staleness.get(t.window, timedelta(0)), t.window in first_seen
+        if any(covers(h, t, stale, first) for h in own):
+            kept.append(t)
+            continue
+        ref = next((h.checkpoint for h in other if h.checkpoint is not None and covers(h, t, stale, first)), None)
+        if ref is not None:
+            refs.setdefault(ref, []).append(t)
+        else:
+            buy.append(t)
+    return SlatePlan(list(targets), due, kept, refs, plan_calls(buy, staleness))
+
+
+def held_snapshots(
+    store: BronzeStore, checkpoints: CheckpointStore, sport: str, day: date, fingerprint: str,
+    around: tuple[datetime, datetime],
+) -> list[Held]:
+    """Odds snapshots that can serve a slate's targets: every one its partition already holds (live /odds
+    and historical, across all of its runs) and the sport's checkpoints bought by other slates."""
+    held: list[Held] = []
+    for endpoint in ("odds", "historical_odds"):
+        for _, manifest in store.manifests("oddsapi", sport, day, endpoint):
+            for e in manifest.get("responses", []):
+                if not e.get("valid_json", True) or not e.get("snapshot_timestamp"):
+                    continue
+                ts = parse_ts(e["snapshot_timestamp"])
+                asked = parse_ts(e["requested_at"]) if e.get("requested_at") else ts
+                held.append(Held(ts, max(ts, asked), in_partition=True))
+    lo, hi = around
+    for cp in checkpoints.held("historical_odds", fingerprint):
+        valid_to = cp.next_timestamp - timedelta(microseconds=1) if cp.next_timestamp else cp.timestamp
+        if valid_to >= lo and cp.timestamp <= hi:
+            held.append(Held(cp.timestamp, valid_to, in_partition=False, checkpoint=cp))
+    return held
 
 
 def naive_calls(n_games: int, n_windows: int) -> int:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from linelogic_assets.gold.schemas import GOLD_SCHEMAS
+
 SERIES_KEY = ["canonical_event_id", "market", "selection", "bookmaker"]
 LATE = pd.Timedelta(minutes=60)
 
@@ -53,8 +55,8 @@ def movement_features(series: pd.DataFrame) -> pd.DataFrame:
     """Path rows (SERIES_KEY, commence_time_utc, time, price, point, prob) → one feature row per path."""
     key = SERIES_KEY
     s = series[series["time"] < series["commence_time_utc"]].sort_values([*key, "time"]).reset_index(drop=True)
-    if s.empty:
-        return pd.DataFrame(columns=[*key, "commence_time_utc", "n_obs"])
+    if s.empty:  # no pregame quote yet: every column, no row
+        return pd.DataFrame(columns=GOLD_SCHEMAS["odds_movement_features"].names)
     g = s.groupby(key, sort=False)
     head, tail = g.head(1).set_index(key), g.tail(1).set_index(key)
     out = pd.DataFrame({

@@ -110,6 +110,8 @@ def conform(table: str, data: pd.DataFrame | pa.Table, schemas: dict[str, pa.Sch
             sort_keys: dict[str, list[str]] = SORT_KEYS) -> pa.Table:
     """The frame as exactly the table's schema, rows in the canonical order (gold passes its own schemas)."""
     schema = schemas[table]
+    if isinstance(data, pd.DataFrame) and data.empty:  # no row: nothing to lose, whatever columns it built
+        return schema.empty_table()
     if isinstance(data, pd.DataFrame):
         missing = [c for c in schema.names if c not in data.columns]
         extra = [c for c in data.columns if c not in schema.names]

@@ -106,7 +106,11 @@ def test_rerun_appends_keeps_old_bytes_and_never_pays_twice(tmp_path, lake_root,
     assert first_odds["run_id"] != second_odds["run_id"]
     assert first_odds["totals"]["cost"] > 0
     assert second_odds["totals"]["cost"] == 0, "historical snapshots already held are not bought again"
-    assert second_odds["totals"]["reused"] == len(first_odds["responses"])
+    assert second_odds["totals"]["responses"] == 0, "the first run's snapshots serve every target: nothing re-fetched"
+    meta = next(m.materialization.metadata for m in second.get_asset_materialization_events()
+                if m.asset_key == dg.AssetKey("oddsapi_odds"))
+    assert meta["window_targets_held"].value == meta["window_targets_due"].value > 0
+    assert meta["historical_calls_planned"].value == meta["planned_quota_units"].value == 0
     hist_events = manifests(lake_root, "oddsapi", "historical_events")
     assert hist_events[1]["totals"]["cost"] == 0
 

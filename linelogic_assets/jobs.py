@@ -1,0 +1,48 @@
+"""The jobs: one per layer, the end-to-end ingest, and the narrow jobs the sensors and schedules launch."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+bronze_job = dg.define_asset_job(
+    "bronze_job",
+    selection=dg.AssetSelection.groups("bronze"),
+    description="Collect every raw provider response of one sport × slate date.",
+)
+silver_job = dg.define_asset_job(
+    "silver_job",
+    selection=dg.AssetSelection.groups("silver"),
+    description="Rebuild the silver tables of one sport × slate date from all of its bronze runs (replay).",
+)
+gold_job = dg.define_asset_job(
+    "gold_job",
+    selection=dg.AssetSelection.groups("gold"),
+    description="Rebuild the gold datasets of one sport × slate date from its silver tables.",
+)
+ingest_job = dg.define_asset_job(
+    "ingest_job",
+    selection=dg.AssetSelection.groups("bronze", "silver", "gold"),
+    description="Collect one sport × slate date end to end: bronze, silver and gold, with their checks. "
+    "Launch it as a partition backfill for history: held snapshots are never bought again.",
+)
+pregame_odds_job = dg.define_asset_job(
+    "pregame_odds_job",
+    selection=dg.AssetSelection.assets("oddsapi_events", "oddsapi_odds"),
+    description="One pregame snapshot of a slate (launched by the pregame sensors): the free /events listing "
+    "and a live /odds snapshot, plus history for any window target no held snapshot serves.",
+)
+results_job = dg.define_asset_job(
+    "results_job",
+    selection=dg.AssetSelection.assets("oddsapi_scores", "balldontlie_games", "balldontlie_stats", "balldontlie_lineups"),
+    description="Scores, results and box scores of a slate's started games (launched by the results sensors).",
+)
+reference_job = dg.define_asset_job(
+    "reference_job",
+    selection=dg.AssetSelection.assets(
+        "balldontlie_teams", "balldontlie_games", "balldontlie_players", "balldontlie_injuries", "oddsapi_events"
+    ),
+    description="Reference data and the schedule of a slate: teams, rosters, injuries, games and events (free "
+    "endpoints only; launched daily by the schedules).",
+)
+
+JOBS = [bronze_job, silver_job, gold_job, ingest_job, pregame_odds_job, results_job, reference_job]

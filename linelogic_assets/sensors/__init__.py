@@ -1,0 +1,1 @@
+"""Sensors: pregame snapshot windows, results until final, and failure alerts."""
