@@ -20,10 +20,12 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
 	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
-# Collect the demo window from the embedded simulator, then serve the Dagster UI (NO_UI=1: stop after the pipeline).
+# Collect the demo window from the embedded simulator, then start the simulator's clock (10x real time) and
+# serve the Dagster UI, where the sensors and the automation carry on unattended (NO_UI=1: stop after the pipeline).
 run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+	@$(BIN)/linelogic clock stop > /dev/null
 	$(BIN)/linelogic demo
-	@if [ -z "$(NO_UI)" ]; then $(BIN)/dagster dev -m linelogic_assets.definitions; fi
+	@if [ -z "$(NO_UI)" ]; then $(BIN)/linelogic clock start && $(BIN)/dagster dev -m linelogic_assets.definitions; fi
 
 test: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/ruff check linelogic_assets linelogic_assets_tests bench

@@ -136,6 +136,29 @@ def _cmd_plan_backfill(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_clock(args: argparse.Namespace) -> int:
+    """The demo's shared simulator clock: every process of `dagster dev` reads it from the lake."""
+    from linelogic_assets.resources import OddsApiResource
+    from linelogic_assets.simulator.clock import start_shared_clock, stop_shared_clock
+    from linelogic_assets.timeutil import parse_ts
+
+    cfg = load_config(args.config)
+    if cfg.mode != "demo":
+        print("the simulator clock exists in demo mode only", file=sys.stderr)
+        return 2
+    root = cfg.resolved_data_root()
+    if args.clock_command == "start":
+        at = parse_ts(args.at) if args.at else cfg.demo.clock.start
+        speed = cfg.demo.clock.speed if args.speed is None else args.speed
+        start_shared_clock(root, at, speed)
+        print(f"simulator clock runs from {at.isoformat()} at {speed:g}x real time")
+    elif args.clock_command == "stop":
+        stopped = stop_shared_clock(root)
+        print("simulator clock stopped (back to simulator.clock in config)" if stopped else "no shared clock ran")
+    print(f"provider now: {OddsApiResource(config_path=args.config).now().isoformat()}")
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from linelogic_assets.simulator.server import serve_forever
 
@@ -327,6 +350,15 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--format", choices=["table", "json"], default="table")
     backfill.add_argument("--per-slate", action="store_true", help="json: include the cost of every slate")
     backfill.set_defaults(func=_cmd_plan_backfill)
+
+    clock = sub.add_parser("clock", help="the demo simulator's shared clock (start, stop, show)")
+    clock_sub = clock.add_subparsers(dest="clock_command", required=True)
+    start = clock_sub.add_parser("start", help="run the clock for every process, from --at at --speed × real time")
+    start.add_argument("--at", help="simulated start time, ISO 8601 with a timezone (default: demo.clock.start)")
+    start.add_argument("--speed", type=float, help="simulated seconds per real second (default: demo.clock.speed)")
+    clock_sub.add_parser("stop", help="freeze it back at simulator.clock from the config")
+    clock_sub.add_parser("show", help="print the provider's now")
+    clock.set_defaults(func=_cmd_clock)
 
     quota = sub.add_parser("quota", help="The Odds API credits spent this month against the budget")
     quota.add_argument("--format", choices=["table", "json"], default="table")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from linelogic_assets.simulator.settings import SimulatorSettings
+from linelogic_assets.simulator.settings import ClockSettings, SimulatorSettings
 from linelogic_assets.sports import SPORT_KEYS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -135,6 +135,9 @@ class DemoWindow(_Strict):
     start: str = "2025-11-10"
     days: int = Field(7, ge=1, le=120)
     sports: list[str] = ["basketball_nba", "americanfootball_nfl"]
+    # after the backfill, `make run` starts the simulator's shared clock here, running `speed` × real time,
+    # so the sensors fire pregame windows unattended within minutes
+    clock: ClockSettings = ClockSettings(start=datetime.fromisoformat("2025-11-18T22:45:00+00:00"), speed=10)
 
 
 class Matching(_Strict):

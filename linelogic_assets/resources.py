@@ -7,6 +7,7 @@ to the real APIs with keys from the environment.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from datetime import UTC, datetime
@@ -24,19 +25,28 @@ from linelogic_assets.providers.oddsapi import OddsApiClient
 from linelogic_assets.providers.quota import QuotaLedger
 from linelogic_assets.redact import register_secret, scrub
 from linelogic_assets.runlog import RunLog
+from linelogic_assets.timeutil import parse_ts
 
 _sim_lock = threading.Lock()
 _simulators: dict[str, object] = {}
 
 
 def simulator_for(cfg: IngestConfig):
-    """One simulator per settings in a process, so both providers share one world and one clock."""
-    from linelogic_assets.simulator import Simulator
+    """One simulator per settings in a process, so both providers share one world and one clock.
 
-    key = cfg.simulator.model_dump_json()
+    When the demo's shared clock runs (`linelogic clock start`), every process reads the same wall-anchored
+    clock from the lake, so the webserver, the daemon and each run agree on the simulated time."""
+    from linelogic_assets.simulator import Simulator
+    from linelogic_assets.simulator.clock import read_shared_clock, wall_clock
+
+    shared = read_shared_clock(cfg.resolved_data_root()) if cfg.mode == "demo" else None
+    key = cfg.simulator.model_dump_json() + json.dumps(shared)
     with _sim_lock:
         if key not in _simulators:
-            _simulators[key] = Simulator(cfg.simulator)
+            clock = None
+            if shared:
+                clock = wall_clock(parse_ts(shared["start"]), shared["speed"], parse_ts(shared["wall_anchor"]))
+            _simulators[key] = Simulator(cfg.simulator, clock=clock)
         return _simulators[key]
 
 
@@ -103,8 +113,9 @@ class _ProviderResource(dg.ConfigurableResource):
             if not key:
                 raise dg.DagsterInvariantViolationError(f"mode: live needs {env_key} in the environment")
             return live_base_url, key, None
-        if self.simulator_url:
-            return self.simulator_url, demo_key, None
+        url = self.simulator_url or os.environ.get("LINELOGIC_SIMULATOR_URL")  # one simulator for many processes
+        if url:
+            return url, demo_key, None
         return "http://simulator.local", demo_key, simulator_for(cfg).transport()
 
 

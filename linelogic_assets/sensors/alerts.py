@@ -9,18 +9,27 @@ and retried on the next tick.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
+from dagster._core.storage.dagster_run import FINISHED_STATUSES
 
-from linelogic_assets.bronze.store import BronzeImmutableError, atomic_write
 from linelogic_assets.resources import AlertDeliveryError, AlertWebhookResource, LakeResource
 
+FINISHED = list(FINISHED_STATUSES)
 MAX_OPEN = 5000  # failing checks remembered for dedupe; the oldest are forgotten first
 BATCH = 500
 
 
 def _sent_marker(lake: LakeResource, key: str):
     return lake.root / "alerts" / "sent" / f"{key}.json"
+
+
+def _root_cause(error) -> str:
+    """The user's exception, not Dagster's wrapper around it."""
+    while error is not None and error.cause is not None:
+        error = error.cause
+    return error.message.strip() if error is not None else ""
 
 
 @dg.run_failure_sensor(
@@ -33,8 +42,7 @@ def alert_on_run_failure(context: dg.RunFailureSensorContext, lake: LakeResource
     marker = _sent_marker(lake, f"run_{run.run_id}")
     if marker.exists() or alerts.url is None:
         return
-    steps = {e.step_key: (e.event_specific_data.error.message.strip() if e.event_specific_data.error else "")
-             for e in context.get_step_failure_events()}
+    steps = {e.step_key: _root_cause(e.event_specific_data.error) for e in context.get_step_failure_events()}
     partition = run.tags.get("dagster/partition", "-")
     description = "\n".join(f"**{k}**: {v[:500]}" for k, v in steps.items()) or (context.failure_event.message or "")
     alerts.post(  # raises AlertDeliveryError: the tick fails and Dagster hands the failure over again
@@ -43,23 +51,45 @@ def alert_on_run_failure(context: dg.RunFailureSensorContext, lake: LakeResource
         {"run_id": run.run_id, "job": run.job_name, "partition": partition,
          "trigger": run.tags.get("linelogic/trigger", run.tags.get("dagster/sensor_name", "manual"))},
     )
-    try:
-        atomic_write(marker, json.dumps({"run_id": run.run_id, "job": run.job_name}).encode())
-    except BronzeImmutableError:
-        pass
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps({"run_id": run.run_id, "job": run.job_name}))
 
 
 class CheckAlertState:
     def __init__(self, cursor: str | None) -> None:
         d = json.loads(cursor) if cursor else {}
-        self.after: int | None = d.get("after")
+        # runs are read in the order they finished; `after` is the last finish time read, `seen` the runs
+        # read at exactly that time (so a tie is neither skipped nor read twice)
+        self.after: str | None = d.get("after")
+        self.seen: list[str] = d.get("seen", [])
         self.open: dict[str, str] = d.get("open", {})  # failing check key → run that first failed it
         self.unsent: list[dict] = d.get("unsent", [])
 
     def dumps(self) -> str:
         while len(self.open) > MAX_OPEN:
             self.open.pop(next(iter(self.open)))
-        return json.dumps({"after": self.after, "open": self.open, "unsent": self.unsent[-MAX_OPEN:]})
+        return json.dumps({"after": self.after, "seen": self.seen, "open": self.open,
+                           "unsent": self.unsent[-MAX_OPEN:]})
+
+
+def _finished_runs(instance: dg.DagsterInstance, state: CheckAlertState) -> list[dg.DagsterRun]:
+    """Runs that finished since the cursor, oldest first (works on every run and event storage)."""
+    after = datetime.fromisoformat(state.after) if state.after else None
+    records = instance.get_run_records(
+        filters=dg.RunsFilter(statuses=FINISHED, updated_after=after - timedelta(seconds=1) if after else None),
+        order_by="update_timestamp", ascending=True, limit=BATCH,
+    )
+    out = []
+    for rec in records:
+        stamp = rec.update_timestamp.astimezone(UTC)
+        if after is not None and (stamp < after or (stamp == after and rec.dagster_run.run_id in state.seen)):
+            continue
+        if after is None or stamp > after:
+            after, state.seen = stamp, []
+        state.seen.append(rec.dagster_run.run_id)
+        out.append(rec.dagster_run)
+    state.after = after.isoformat() if after else None
+    return out
 
 
 @dg.sensor(
@@ -72,24 +102,22 @@ class CheckAlertState:
 def alert_on_check_failure(context: dg.SensorEvaluationContext, lake: LakeResource, alerts: AlertWebhookResource):
     state = CheckAlertState(context.cursor)
     warn_too = lake.config.automation.alerts.include_warnings
-    records = context.instance.get_event_records(
-        dg.EventRecordsFilter(event_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, after_cursor=state.after),
-        limit=BATCH, ascending=True,
-    )
-    for rec in records:
-        state.after = rec.storage_id
-        ev = rec.event_log_entry.dagster_event.event_specific_data
-        key = f"{ev.asset_key.to_user_string()}.{ev.check_name}@{ev.partition or '-'}"
-        if ev.passed:
-            state.open.pop(key, None)
-            continue
-        if key in state.open or (ev.severity == dg.AssetCheckSeverity.WARN and not warn_too):
-            continue
-        state.open[key] = rec.run_id
-        state.unsent.append({
-            "key": key, "run_id": rec.run_id, "severity": ev.severity.value,
-            "description": ev.description or "", "metadata": {k: str(v.value)[:200] for k, v in ev.metadata.items()},
-        })
+    runs = _finished_runs(context.instance, state)
+    for run in runs:
+        for entry in context.instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+            ev = entry.dagster_event.event_specific_data
+            key = f"{ev.asset_key.to_user_string()}.{ev.check_name}@{ev.partition or '-'}"
+            if ev.passed:
+                state.open.pop(key, None)
+                continue
+            if key in state.open or (ev.severity == dg.AssetCheckSeverity.WARN and not warn_too):
+                continue
+            state.open[key] = run.run_id
+            state.unsent.append({
+                "key": key, "run_id": run.run_id, "severity": ev.severity.value,
+                "description": ev.description or "",
+                "metadata": {k: str(v.value)[:200] for k, v in ev.metadata.items()},
+            })
     sent = 0
     if alerts.url is None:
         state.unsent = []  # nowhere to send: the checks page still shows them
@@ -103,7 +131,8 @@ def alert_on_check_failure(context: dg.SensorEvaluationContext, lake: LakeResour
             break
         state.unsent.pop(0)
         sent += 1
-    return dg.SensorResult(cursor=state.dumps(), skip_reason=None if sent else f"{len(records)} evaluations read, no new failure")
+    skip = None if sent else f"{len(runs)} finished run(s) read, no new check failure sent"
+    return dg.SensorResult(cursor=state.dumps(), skip_reason=skip)
 
 
 alert_sensors = [alert_on_run_failure, alert_on_check_failure]

@@ -225,7 +225,7 @@ def build_pregame_sensor(sport: str) -> dg.SensorDefinition:
     @dg.sensor(
         name=f"pregame_snapshots_{league.league}",
         job=pregame_odds_job,
-        minimum_interval_seconds=30,
+        minimum_interval_seconds=15,  # well under the windows' lead, so a window is met before its target
         default_status=dg.DefaultSensorStatus.RUNNING,
         description=f"{league.title} pregame snapshots: requests the slate's odds partition at each game's "
         "windows (OPEN at first sight, T-6h, T-60m, T-15m, CLOSE; automation.pregame in config) and at the "

@@ -9,14 +9,16 @@ import pytest
 
 from linelogic_assets.bronze.planning import CLOSE_EPSILON
 from linelogic_assets.config import load_config
-from linelogic_assets.resources import LakeResource, OddsApiResource, simulator_for
 from linelogic_assets.definitions import defs
+from linelogic_assets.resources import LakeResource, OddsApiResource, simulator_for
 from linelogic_assets.sensors.pregame import PregameState, evaluate
 from linelogic_assets.sports import league_for
 from linelogic_assets_tests.bronze.test_assets import write_config
 
 NBA = "basketball_nba"
 POSTPONED_SLATE = date(2025, 11, 24)  # the simulated season postpones one of this slate's games at 14:55Z
+# these tests move the simulator's clock: a start of their own keeps them off the shared default simulator
+OWN_CLOCK = {"start": "2025-11-24T14:00:00Z", "speed": 0}
 WINDOWS = ("OPEN", "T-6h", "T-60m", "T-15m", "CLOSE")
 
 
@@ -52,7 +54,7 @@ def instance():
 def test_a_slate_day_gets_exactly_its_windows_once_never_after_commence_and_drops_the_postponed_game(
     tmp_path, lake_root, instance
 ) -> None:
-    cfg_path = write_config(tmp_path, sampling={"mode": "off"})
+    cfg_path = write_config(tmp_path, sampling={"mode": "off"}, simulator__clock=OWN_CLOCK)
     driver = Driver(cfg_path, NBA, instance)
     games = driver.sim.games("nba", POSTPONED_SLATE)
     postponed = [g for g in games if g.postponed]
@@ -107,9 +109,9 @@ def _target(commence: datetime, window: str) -> datetime:
 
 
 def _cfg(**sampling):
-    from linelogic_assets.config import DEFAULT_CONFIG_PATH, parse_config
-
     import yaml
+
+    from linelogic_assets.config import DEFAULT_CONFIG_PATH, parse_config
 
     raw = yaml.safe_load(DEFAULT_CONFIG_PATH.read_text())
     raw["sampling"].update(sampling)
@@ -196,7 +198,7 @@ def test_a_stale_or_foreign_cursor_starts_over() -> None:
 
 
 def test_a_fifteen_game_slate_is_one_run_per_window_instant(tmp_path, lake_root, instance) -> None:
-    cfg_path = write_config(tmp_path, sampling={"mode": "off"})
+    cfg_path = write_config(tmp_path, sampling={"mode": "off"}, simulator__clock=OWN_CLOCK)
     driver = Driver(cfg_path, "baseball_mlb", instance)
     slate = date(2025, 4, 2)
     games = driver.sim.games("mlb", slate)
