@@ -145,9 +145,10 @@ def apply_budget(plan: BackfillPlan, ledger: QuotaLedger, budget: int | None, no
 
 
 def bdl_schedule(client, league: League, days: list[date], chunk: int = 31) -> dict[date, list[tuple[str, datetime]]]:
-    """Slate → [(game id, start)] from BALLDONTLIE's games endpoint (free), postponed games left out."""
+    """Slate → [(game id, start)] from BALLDONTLIE's games endpoint (free). Postponed and cancelled games stay
+    in: The Odds API still lists a game called off after the slate began, and a plan must not undercount."""
     from linelogic_assets.providers.balldontlie import game_slate_date
-    from linelogic_assets.silver.events import bdl_start, bdl_status
+    from linelogic_assets.silver.events import bdl_start
 
     wanted = set(days)
     out: dict[date, list[tuple[str, datetime]]] = {d: [] for d in days}
@@ -155,7 +156,7 @@ def bdl_schedule(client, league: League, days: list[date], chunk: int = 31) -> d
         for page in client.games(league.sport_key, dates=[d.isoformat() for d in days[i:i + chunk]]):
             for g in page.json().get("data", []):
                 day, start = game_slate_date(g, league), bdl_start(g, league)
-                if day in wanted and start is not None and bdl_status(g.get("status")) not in ("postponed", "cancelled"):
+                if day in wanted and start is not None:
                     out[day].append((str(g["id"]), start))
     return out
 
