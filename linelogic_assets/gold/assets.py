@@ -7,7 +7,7 @@ through `gold.asof` (the last snapshot at or before the as-of time, never a late
 
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import dagster as dg
 import pandas as pd
@@ -27,7 +27,9 @@ from linelogic_assets.resources import LakeResource, OddsApiResource
 from linelogic_assets.silver import checks as check_results
 from linelogic_assets.silver.io_manager import read_range
 from linelogic_assets.sports import league_for
+from linelogic_assets.timeutil import parse_ts
 
+NOW_TAG = "linelogic/provider_now"
 GROUP = "gold"
 IO = "gold_io"
 _gold = dict(group_name=GROUP, partitions_def=sport_date_partitions, io_manager_key=IO, kinds={"duckdb"},
@@ -63,7 +65,7 @@ def book_lines(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi: O
                odds_snapshot: pd.DataFrame, event: pd.DataFrame) -> Iterator:
     sport, day = sport_and_date(context)
     cfg = lake.config
-    points = asof_points(event, odds_snapshot, windows(cfg), oddsapi.now())
+    points = asof_points(event, odds_snapshot, windows(cfg), run_now(context, oddsapi))
     frame = _stamp(lines_asof(odds_snapshot, points, cfg.gold), sport, day)
     yield dg.Output(frame, metadata={"rows": len(frame), "buckets_due": len(points)})
     yield from _results("book_lines", checks.GoldInputs(cfg.gold, frame))
@@ -82,7 +84,7 @@ def consensus_lines(context: dg.AssetExecutionContext, lake: LakeResource, oddsa
     frame = _stamp(consensus(book_lines), sport, day)
     yield dg.Output(frame, metadata={"rows": len(frame), "events": frame["canonical_event_id"].nunique()})
     playing = event[~event["status"].isin(["postponed", "cancelled"])]  # a called-off game owes no more buckets
-    due = asof_points(playing, odds_snapshot, windows(cfg), oddsapi.now())
+    due = asof_points(playing, odds_snapshot, windows(cfg), run_now(context, oddsapi))
     yield from _results("consensus_lines", checks.GoldInputs(cfg.gold, frame, points=due))
 
 
@@ -100,6 +102,18 @@ def odds_movement_features(context: dg.AssetExecutionContext, lake: LakeResource
     frame = _stamp(movement_features(series), sport, day)
     yield dg.Output(frame, metadata={"rows": len(frame)})
     yield from _results("odds_movement_features", checks.GoldInputs(cfg.gold, frame))
+
+
+def run_now(context: dg.AssetExecutionContext, oddsapi: OddsApiResource) -> datetime:
+    """The provider's now, read once per run: every gold step of a run cuts at the same instant, so
+    book lines, consensus and training rows agree on which buckets are due even while the clock runs."""
+    run = context.instance.get_run_by_id(context.run.run_id)
+    held = run.tags.get(NOW_TAG) if run else None
+    if held:
+        return parse_ts(held)
+    now = oddsapi.now()
+    context.instance.add_run_tags(context.run.run_id, {NOW_TAG: now.isoformat()})
+    return now
 
 
 def form_history(lake: LakeResource, sport: str, day: date, form_games: int) -> pd.DataFrame:
@@ -120,7 +134,7 @@ def pregame_training_rows(context: dg.AssetExecutionContext, lake: LakeResource,
                           event_result: pd.DataFrame) -> Iterator:
     sport, day = sport_and_date(context)
     cfg, league = lake.config, league_for(sport)
-    now = oddsapi.now()
+    now = run_now(context, oddsapi)
     history = form_history(lake, sport, day, cfg.gold.form_games)
     frame = build_training(odds_snapshot, event, event_result, history, cfg.gold, windows(cfg), now,
                            league.max_game_minutes, cons=consensus_lines)

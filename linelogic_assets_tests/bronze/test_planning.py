@@ -65,5 +65,5 @@ def test_held_snapshots_serve_targets_without_look_ahead_or_staleness() -> None:
     too_new = Checkpoint(t0 - timedelta(minutes=14), t0 - timedelta(minutes=10), "ref", "sha", 1)
     held = Held(too_new.timestamp, too_new.next_timestamp, in_partition=False, checkpoint=too_new)
     assert not covers(held, targets["T-15m"], stale["T-15m"], False)  # taken after the target
-    # nothing due before its time
-    assert plan_slate(list(targets.values()), t0 - timedelta(hours=7), [], stale).due == []
+    # nothing due before its time: seven hours out, only OPEN's target (a day before) has passed
+    assert plan_slate(list(targets.values()), t0 - timedelta(hours=7), [], stale).due == [targets["OPEN"]]

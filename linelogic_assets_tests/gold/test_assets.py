@@ -155,3 +155,33 @@ def test_gold_writers_share_one_duckdb_pool_of_one() -> None:
     assert {a.op.pool for a in gold_assets} == {"duckdb"}
     assert yaml.safe_load((REPO_ROOT / "dagster.yaml").read_text())["concurrency"]["pools"]["default_limit"] == 1
     assert {a.metadata_by_key[a.key]["partition_expr"]["date"] for a in gold_assets} == {"slate_date"}
+
+
+def test_every_gold_step_of_a_run_cuts_at_one_provider_now(tmp_path, monkeypatch) -> None:
+    """With the demo clock running, steps of one run must agree on which buckets are due."""
+    from datetime import timedelta
+
+    from linelogic_assets.gold.assets import NOW_TAG, run_now
+    from linelogic_assets.resources import simulator_for
+    from linelogic_assets_tests.bronze.test_assets import write_config
+
+    monkeypatch.setenv("LINELOGIC_DATA_ROOT", str(tmp_path / "lake"))
+    config = write_config(tmp_path, simulator__clock={"start": "2025-11-18T23:00:00Z", "speed": 0})
+    oddsapi = OddsApiResource(config_path=config)
+    sim = simulator_for(load_config(config))
+    seen = []
+
+    @dg.asset
+    def first(context) -> None:  # (this module's annotations are strings; Dagster wants the context unannotated)
+        seen.append(run_now(context, oddsapi))
+        sim.clock.advance(timedelta(minutes=20))  # the clock runs on between steps
+
+    @dg.asset(deps=[first])
+    def second(context) -> None:
+        seen.append(run_now(context, oddsapi))
+
+    with dg.instance_for_test() as instance:
+        result = dg.materialize([first, second], instance=instance)
+        assert seen[0] == seen[1] == pd.Timestamp("2025-11-18T23:00:00Z")
+        assert instance.get_run_by_id(result.run_id).tags[NOW_TAG] == seen[0].isoformat()
+    assert oddsapi.now() > seen[0]
