@@ -73,7 +73,14 @@ class CheckAlertState:
 
 
 def _finished_runs(instance: dg.DagsterInstance, state: CheckAlertState) -> list[dg.DagsterRun]:
-    """Runs that finished since the cursor, oldest first (works on every run and event storage)."""
+    """Runs that finished since the cursor, oldest first (works on every run and event storage). The first
+    tick starts from the newest finished run: alerts are for failures from now on, not the instance's past."""
+    if state.after is None and not state.seen:
+        latest = instance.get_run_records(filters=dg.RunsFilter(statuses=FINISHED), order_by="update_timestamp",
+                                          ascending=False, limit=1)
+        stamp = latest[0].update_timestamp.astimezone(UTC) if latest else datetime.now(UTC)
+        state.after, state.seen = stamp.isoformat(), [r.dagster_run.run_id for r in latest]
+        return []
     after = datetime.fromisoformat(state.after) if state.after else None
     records = instance.get_run_records(
         filters=dg.RunsFilter(statuses=FINISHED, updated_after=after - timedelta(seconds=1) if after else None),

@@ -83,6 +83,10 @@ def test_a_failing_check_posts_once_until_it_passes_again(tmp_path, lake_root, r
     with dg.instance_for_test() as instance:
         dg.materialize([scores], instance=instance, tags={"bad": "1"})
         cursor = check_tick(instance, res, None)
+        assert receiver.bodies == [], "the first tick starts from now: the instance's past is not alerted"
+        dg.materialize([scores], instance=instance)
+        dg.materialize([scores], instance=instance, tags={"bad": "1"})
+        cursor = check_tick(instance, res, cursor)
         assert len(receiver.bodies) == 1
         body = receiver.bodies[0]
         assert body["content"].startswith("Check failed (ERROR): scores.never_negative")
@@ -103,9 +107,10 @@ def test_a_failing_check_posts_once_until_it_passes_again(tmp_path, lake_root, r
 def test_an_alert_the_webhook_refuses_is_kept_and_sent_on_the_next_tick(tmp_path, lake_root, receiver) -> None:
     res = resources(tmp_path)
     with dg.instance_for_test() as instance:
+        cursor = check_tick(instance, res, None)
         dg.materialize([scores], instance=instance, tags={"bad": "1"})
         receiver.status = 429  # Discord's rate limit
-        cursor = check_tick(instance, res, None)
+        cursor = check_tick(instance, res, cursor)
         assert receiver.bodies == [] and json.loads(cursor)["unsent"]
         receiver.status = 204
         cursor = check_tick(instance, res, cursor)
@@ -135,6 +140,7 @@ def test_no_webhook_configured_sends_nothing(tmp_path, lake_root, monkeypatch) -
     monkeypatch.delenv("LINELOGIC_ALERT_WEBHOOK_URL", raising=False)
     res = resources(tmp_path)
     with dg.instance_for_test() as instance:
-        dg.materialize([scores], instance=instance, tags={"bad": "1"})
         cursor = check_tick(instance, res, None)
+        dg.materialize([scores], instance=instance, tags={"bad": "1"})
+        cursor = check_tick(instance, res, cursor)
         assert json.loads(cursor)["unsent"] == [] and json.loads(cursor)["open"]
