@@ -143,11 +143,11 @@ class AlertWebhookResource(dg.ConfigurableResource):
         register_secret(url)
         return url
 
-    def post(self, title: str, description: str, fields: dict[str, str], color: int = 0xE74C3C) -> bool:
-        """Send one alert; True once the receiver accepted it (2xx). Nothing is sent while unconfigured."""
+    def post(self, title: str, description: str, fields: dict[str, str], color: int = 0xE74C3C) -> None:
+        """Send one alert, or raise AlertDeliveryError unless the receiver took it (2xx). Unconfigured: no-op."""
         url = self.url
         if url is None:
-            return False
+            return
         alerts = config_from(self.config_path).automation.alerts
         payload = {
             "username": alerts.username,
@@ -167,7 +167,6 @@ class AlertWebhookResource(dg.ConfigurableResource):
             raise AlertDeliveryError(f"alert webhook unreachable: {type(err).__name__}") from None
         if not response.is_success:
             raise AlertDeliveryError(f"alert webhook answered {response.status_code}")
-        return True
 
 
 class AlertDeliveryError(RuntimeError):

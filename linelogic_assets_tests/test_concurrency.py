@@ -49,7 +49,6 @@ class InFlight:
                 self.served += 1
                 self.peak[provider] = max(self.peak[provider], self.now[provider])
             try:
-                time.sleep(0.005)  # a request takes a moment, as over a network, so overlaps can show
                 return respond(method, path, query, headers)
             finally:
                 with self.lock:

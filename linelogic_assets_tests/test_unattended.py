@@ -23,7 +23,6 @@ from linelogic_assets.resources import simulator_for
 from linelogic_assets.sensors.pregame import PregameState
 from linelogic_assets.sensors.results import ResultsState
 from linelogic_assets.silver.io_manager import read_partition
-from linelogic_assets.timeutil import parse_ts
 from linelogic_assets_tests.bronze.test_assets import write_config
 
 NBA = "basketball_nba"
@@ -82,9 +81,7 @@ class Daemon:
         cursor = self.cursors.get(name)
         if not cursor:
             return None
-        state = PregameState.loads(cursor) if name.startswith("pregame") else ResultsState.loads(cursor)
-        w = state.wake
-        return parse_ts(w) if isinstance(w, str) else w
+        return (PregameState.loads(cursor) if name.startswith("pregame") else ResultsState.loads(cursor)).wake
 
 
 @pytest.fixture

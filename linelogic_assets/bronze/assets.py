@@ -26,17 +26,6 @@ SCORES_DAYS_FROM = 3  # the /scores endpoint looks back at most 3 days
 _common = dict(group_name=GROUP, partitions_def=sport_date_partitions, kinds={"json"})
 
 
-def _odds_request(cfg: IngestConfig, sport: str) -> dict:
-    s = cfg.sports[sport]
-    return {
-        "markets": s.markets,
-        "bookmakers": s.bookmakers or None,
-        "regions": None if s.bookmakers else cfg.regions,
-        "odds_format": cfg.odds_format,
-        "date_format": cfg.date_format,
-    }
-
-
 def _fetch_historical(
     session: BronzeSession,
     endpoint: str,
@@ -149,7 +138,14 @@ class OddsRequest:
 
 
 def odds_request(cfg: IngestConfig, sport: str) -> OddsRequest:
-    kwargs = _odds_request(cfg, sport)
+    s = cfg.sports[sport]
+    kwargs = {
+        "markets": s.markets,
+        "bookmakers": s.bookmakers or None,
+        "regions": None if s.bookmakers else cfg.regions,
+        "odds_format": cfg.odds_format,
+        "date_format": cfg.date_format,
+    }
     params = {k: ",".join(v) if isinstance(v, list) else str(v) for k, v in kwargs.items() if v is not None}
     return OddsRequest(kwargs, {"sport": sport, **params})
 
@@ -169,7 +165,6 @@ def oddsapi_odds(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi:
         s.skip("no events held for this slate (materialize oddsapi_events first, or no games)")
     client = oddsapi.client(lake.ledger())
     unit_cost = req.historical_cost
-    plan = None
     try:
         # the live snapshot first: taken just before a window (the pregame sensor's lead), it serves it
         if any(ev["commence_dt"] > now for ev in events):
@@ -185,7 +180,7 @@ def oddsapi_odds(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi:
         held = held_snapshots(s.store, s.checkpoints, s.sport, s.day, req.fingerprint, span)
         plan = plan_slate(targets, now, held, schedule.staleness(), schedule.first_seen)
         s.log(f"{len(events)} games, {len(plan.due)}/{len(targets)} window targets due: {len(plan.held)} held, "
-              f"{sum(map(len, plan.references.values()))} from other slates' snapshots, "
+              f"{plan.shared} from other slates' snapshots, "
               f"{len(plan.calls)} historical calls planned (≤ {len(plan.calls) * unit_cost} credits)")
         writer = s.writer("historical_odds") if plan.references else None
         for cp, served in plan.references.items():
@@ -201,14 +196,14 @@ def oddsapi_odds(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi:
         raise s.abort(err) from None
     finally:
         client.close()
-    calls = len(plan.calls) if plan else 0
+    calls = len(plan.calls)  # (every failure before the plan exists raises out of the asset)
     result = s.finish(
         odds=True,
         extra_metadata={
             "games": len(events),
-            "window_targets_due": len(plan.due) if plan else 0,
-            "window_targets_held": len(plan.held) if plan else 0,
-            "window_targets_shared": sum(map(len, plan.references.values())) if plan else 0,
+            "window_targets_due": len(plan.due),
+            "window_targets_held": len(plan.held),
+            "window_targets_shared": plan.shared,
             "historical_calls_planned": calls,
             "planned_quota_units": calls * unit_cost,
             "naive_event_odds_calls": naive_calls(len(events), len(schedule.windows)),

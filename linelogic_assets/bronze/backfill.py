@@ -96,7 +96,6 @@ def plan_backfill(
     sport: str,
     schedule: dict[date, list[tuple[str, datetime]]],
     now: datetime,
-    budget: int | None = None,
 ) -> BackfillPlan:
     """Cost every slate of `schedule` (slate → [(game id, commence)]) as of `now`, in date order."""
     league = league_for(sport)
@@ -119,7 +118,7 @@ def plan_backfill(
             planned.append(Held(call.at, call.at, in_partition=False, checkpoint=Checkpoint(call.at, None, "", "", 0)))
         events = _events_calls(checkpoints, league, day, now) if games else 0
         plan.slates.append(SlateCost(
-            str(day), len(games), len(slate.due), len(slate.held), sum(map(len, slate.references.values())),
+            str(day), len(games), len(slate.due), len(slate.held), slate.shared,
             len(slate.calls), events, len(slate.calls) * req.historical_cost + events * HISTORICAL_EVENTS_COST,
         ))
     return plan

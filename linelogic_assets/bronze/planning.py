@@ -94,6 +94,11 @@ class SlatePlan:
     references: dict[Checkpoint, list[Target]]  # due and served by another partition's checkpoint
     calls: list[PlannedCall]  # what is left, grouped into historical calls
 
+    @property
+    def shared(self) -> int:
+        """Due targets another slate's snapshot serves."""
+        return sum(map(len, self.references.values()))
+
 
 def plan_slate(
     targets: Sequence[Target],

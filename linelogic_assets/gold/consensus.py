@@ -24,6 +24,7 @@ import pandas as pd
 
 from linelogic_assets.config import GoldSettings
 from linelogic_assets.gold.asof import quotes_asof, snapshot_points
+from linelogic_assets.gold.schemas import GOLD_SCHEMAS
 from linelogic_assets.odds_math import METHODS, devig_groups
 from linelogic_assets.registry.books import SHARP_BOOKS, is_exchange
 
@@ -115,19 +116,11 @@ def _iqr(s: pd.core.groupby.SeriesGroupBy) -> pd.Series:
     return s.quantile(0.75) - s.quantile(0.25)
 
 
-CONSENSUS_VALUES = [
-    "n_books", "price_mean", "price_median", "price_std", "price_iqr", "price_best", "point_mean", "point_median",
-    "point_std", "point_iqr", "implied_prob_mean", "oldest_snapshot_utc", "latest_snapshot_utc", *FAIR_COLS,
-    "fair_prob", "trimmed_n_books", "trimmed_price_mean", "trimmed_fair_prob", "sharp_books", "sharp_point",
-    "sharp_fair_prob", "fair_price", "sharp_fair_price",
-]
-
-
 def consensus(lines: pd.DataFrame) -> pd.DataFrame:
     """Book lines → one row per event × as-of point × market × selection (see the module docstring)."""
     key = [*CELL_KEY, "commence_time_utc", "selection"]
     if lines.empty:  # a slate with no quote yet: every column, no row
-        return pd.DataFrame(columns=[*key, *CONSENSUS_VALUES])
+        return pd.DataFrame(columns=GOLD_SCHEMAS["consensus_lines"].names)
     g = lines.groupby(key, sort=False, dropna=False)
     out = pd.DataFrame({
         "n_books": g["bookmaker"].nunique(),

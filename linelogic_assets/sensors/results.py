@@ -29,17 +29,18 @@ CURSOR_VERSION = 1
 class ResultsState:
     status: dict[str, str] = field(default_factory=dict)  # canonical event id → last status seen
     polled: dict[str, str] = field(default_factory=dict)  # slate date → last results run requested
-    wake: str | None = None  # when the next poll falls due
+    wake: datetime | None = None  # when the next poll falls due
 
     @classmethod
     def loads(cls, cursor: str | None) -> ResultsState:
         d = json.loads(cursor) if cursor else {}
         if d.get("v") != CURSOR_VERSION:
             return cls()
-        return cls(d["status"], d["polled"], d.get("wake"))
+        return cls(d["status"], d["polled"], parse_ts(d["wake"]) if d.get("wake") else None)
 
     def dumps(self) -> str:
-        return json.dumps({"v": CURSOR_VERSION, "status": self.status, "polled": self.polled, "wake": self.wake},
+        wake = self.wake.isoformat() if self.wake else None
+        return json.dumps({"v": CURSOR_VERSION, "status": self.status, "polled": self.polled, "wake": wake},
                           separators=(",", ":"))
 
 
@@ -72,7 +73,7 @@ def lifecycle(status: str, commence: datetime, now: datetime) -> str:
     return "live" if commence <= now else "scheduled"
 
 
-def evaluate(state: ResultsState, events: pd.DataFrame, now: datetime, cfg: IngestConfig, league: League) -> ResultsTick:
+def evaluate(state: ResultsState, events: pd.DataFrame, now: datetime, cfg: IngestConfig) -> ResultsTick:
     """One tick over the silver events of the slates in reach (one row per canonical event)."""
     rc = cfg.automation.results
     first_after, every = timedelta(minutes=rc.first_poll_after_minutes), timedelta(minutes=rc.poll_interval_minutes)
@@ -108,7 +109,7 @@ def evaluate(state: ResultsState, events: pd.DataFrame, now: datetime, cfg: Inge
         next_wake = wake if next_wake is None else min(next_wake, wake)
     for slate in [s for s in state.polled if date.fromisoformat(s) not in pending]:
         del state.polled[slate]
-    state.wake = next_wake.isoformat() if next_wake else None
+    state.wake = next_wake
     return ResultsTick(requests, state, transitions, next_wake)
 
 
@@ -138,7 +139,7 @@ def build_results_sensor(sport: str) -> dg.SensorDefinition:
         now = oddsapi.now()
         events = silver_events(lake.root, sport, slates_in_reach(now, cfg, league))
         events = events.drop_duplicates("canonical_event_id")
-        tick = evaluate(state, events, now, cfg, league)
+        tick = evaluate(state, events, now, cfg)
         for eid, before, after in tick.transitions:
             context.log.info(f"{eid}: {before} → {after}")
         runs = [dg.RunRequest(run_key=r.run_key(sport), partition_key=partition_key(sport, r.slate), tags=r.tags())

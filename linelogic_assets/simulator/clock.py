@@ -12,7 +12,8 @@ from pathlib import Path
 
 class SimClock:
     def __init__(
-        self, start: datetime, speed: float = 0.0, monotonic: Callable[[], float] = time.monotonic
+        self, start: datetime, speed: float = 0.0, monotonic: Callable[[], float] = time.monotonic,
+        anchor: float | None = None,
     ) -> None:
         if start.tzinfo is None:
             raise ValueError(f"naive datetime {start!r}: the clock needs an aware start")
@@ -22,7 +23,7 @@ class SimClock:
         self.monotonic = monotonic
         self._lock = threading.Lock()
         self._anchor = start.astimezone(UTC)
-        self._anchor_mono = monotonic()
+        self._anchor_mono = monotonic() if anchor is None else anchor  # when `monotonic` read `start`
 
     def now(self) -> datetime:
         with self._lock:
@@ -50,9 +51,7 @@ CLOCK_FILE = "simulator/clock.json"
 
 
 def wall_clock(start: datetime, speed: float, wall_anchor: datetime) -> SimClock:
-    clock = SimClock(start, speed, monotonic=time.time)
-    clock._anchor_mono = wall_anchor.timestamp()
-    return clock
+    return SimClock(start, speed, monotonic=time.time, anchor=wall_anchor.timestamp())
 
 
 def read_shared_clock(root: Path) -> dict | None:

@@ -37,7 +37,7 @@ def test_polls_start_after_the_game_repeat_each_interval_and_stop_when_all_are_f
         (C2 + timedelta(minutes=240), "final", "final"),
     ]
     for now, a, b in timeline:
-        tick = evaluate(state, events(a=a, b=b, off="postponed"), now, CFG, NBA)
+        tick = evaluate(state, events(a=a, b=b, off="postponed"), now, CFG)
         log.append((now, [r.pending for r in tick.requests], tick.transitions))
     polls = [(now, pending) for now, pending, _ in log if pending]
     assert polls == [(C1 + timedelta(minutes=120), [("a",)]), (C2 + timedelta(minutes=120), [("b",)]),
@@ -52,7 +52,7 @@ def test_polls_start_after_the_game_repeat_each_interval_and_stop_when_all_are_f
 def test_a_game_never_final_is_given_up_after_the_horizon() -> None:
     state = ResultsState()
     late = C1 + timedelta(hours=CFG.automation.results.give_up_after_hours, minutes=1)
-    assert evaluate(state, events(a="live"), late, CFG, NBA).requests == []
+    assert evaluate(state, events(a="live"), late, CFG).requests == []
 
 
 def test_lifecycle_moves_forward_only() -> None:
