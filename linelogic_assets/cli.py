@@ -16,11 +16,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     """Materialize bronze, silver and gold for every slate date with games in the configured demo window."""
     import dagster as dg
 
+    from linelogic_assets.bronze.backfill import demo_slates
     from linelogic_assets.definitions import defs
     from linelogic_assets.partitions import partition_key
-    from linelogic_assets.providers.balldontlie import game_slate_date
     from linelogic_assets.resources import BallDontLieResource
-    from linelogic_assets.sports import league_for
 
     cfg = load_config(args.config)
     start = date.fromisoformat(args.start or cfg.demo.start)
@@ -28,19 +27,14 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     sports = args.sport or cfg.demo.sports
     job = defs.resolve_job_def("ingest_job")
     instance = dg.DagsterInstance.get()
-    bdl = BallDontLieResource(config_path=args.config)
+    client = BallDontLieResource(config_path=args.config).client()
+    try:
+        slates = demo_slates(client, sports, days)
+    finally:
+        client.close()
     failures = 0
     for sport in sports:
-        league = league_for(sport)
-        slate_days = days
-        if league.has_balldontlie:  # the schedule from BALLDONTLIE: only dates with games
-            client = bdl.client()
-            try:
-                games = [g for page in client.games(sport, dates=[d.isoformat() for d in days]) for g in page.json()["data"]]
-            finally:
-                client.close()
-            with_games = {game_slate_date(g, league) for g in games}
-            slate_days = [d for d in days if d in with_games]
+        slate_days = [d for s, d in slates if s == sport]
         print(f"{sport}: {len(slate_days)} slate dates with games in {days[0]}..{days[-1]}", flush=True)
         for d in slate_days:
             result = job.execute_in_process(

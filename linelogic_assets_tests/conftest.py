@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from linelogic_assets_tests.deployment import deployment  # noqa: F401 - the session's production deployment
+
 REPO = Path(__file__).resolve().parent.parent
 # the real recorded responses, vendored from ../shared/fixtures/real so a clone anywhere runs every test
 # (test_fixture_copy.py keeps the copy identical to the shared folder wherever that is beside the repo)

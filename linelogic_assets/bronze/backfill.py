@@ -173,3 +173,17 @@ def held_events_schedule(root, league: League, days: list[date]) -> dict[date, l
             f"({HISTORICAL_EVENTS_COST} credit per slate)"
         )
     return {day: [(ev["id"], ev["commence_dt"]) for ev in events] for day, events in out.items()}
+
+
+def demo_slates(client, sports: list[str], days: list[date]) -> list[tuple[str, date]]:
+    """The demo window's (sport, slate date) partitions: the dates with games by BALLDONTLIE's free schedule,
+    every date for a league without it. `make run` materializes these; the deployment backfills them."""
+    out: list[tuple[str, date]] = []
+    for sport in sports:
+        league = league_for(sport)
+        if league.has_balldontlie:
+            slates = [d for d, games in bdl_schedule(client, league, days).items() if games]
+        else:
+            slates = list(days)
+        out += [(sport, d) for d in slates]
+    return out

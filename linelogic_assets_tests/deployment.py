@@ -1,0 +1,155 @@
+"""The production topology, up once per test session: code server, webserver and daemon as real processes on
+a fresh PostgreSQL database, with the demo window backfilled through the webserver's GraphQL API and the
+daemon killed (SIGKILL) and restarted while the backfill runs. test_deploy.py and test_deploy_ui.py read it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import dagster as dg
+import psycopg2
+import pytest
+import yaml
+
+from linelogic_assets.bronze.backfill import demo_slates
+from linelogic_assets.config import DEFAULT_CONFIG_PATH, REPO_ROOT, load_config
+from linelogic_assets.deploy import (
+    DeploymentError,
+    Postgres,
+    Topology,
+    asset_keys,
+    group_members,
+    launch_backfill,
+    wait_backfill,
+)
+from linelogic_assets.partitions import partition_key
+from linelogic_assets.resources import BallDontLieResource
+
+ARTIFACTS = Path(os.environ.get("LINELOGIC_TEST_ARTIFACTS", REPO_ROOT / "test-artifacts"))
+SPORTS = ["basketball_nba", "americanfootball_nfl"]
+# a frozen provider clock after the demo window and in both leagues' off-season: every game is final, and
+# the sensors tick (and store their ticks) without finding anything due, so the backfill's runs are all there is
+QUIET_CLOCK = {"start": "2026-07-15T12:00:00Z", "speed": 0}
+DEADLINE_S = int(os.environ.get("LL_DEPLOY_DEADLINE", "900"))  # a safety net, not a timing assertion
+
+
+@dataclass
+class Deployment:
+    topology: Topology
+    pg: Postgres
+    backfill_id: str
+    partitions: list[str]
+    status: dict
+    killed_after_runs: int  # runs already successful when the daemon was killed
+    recovery_seconds: float  # daemon restart → the next run started
+    wall_seconds: float  # backfill launch → finished
+    groups: list[int] = field(default_factory=list)
+
+    def instance(self) -> dg.DagsterInstance:
+        """A DagsterInstance on the deployment's PostgreSQL database (the PG_* variables are set)."""
+        return dg.DagsterInstance.from_config(str(self.topology.home))
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self.pg.connect() as conn, conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def deploy_config(tmp: Path) -> Path:
+    raw = yaml.safe_load(DEFAULT_CONFIG_PATH.read_text())
+    raw["sports"] = {k: v for k, v in raw["sports"].items() if k in SPORTS}
+    raw["simulator"]["clock"] = QUIET_CLOCK
+    path = tmp / "ingest.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+def demo_window(config: Path) -> list[str]:
+    cfg = load_config(config)
+    days = [date.fromisoformat(str(cfg.demo.start)) + timedelta(days=i) for i in range(cfg.demo.days)]
+    client = BallDontLieResource(config_path=str(config)).client()
+    try:
+        return [str(partition_key(s, d)) for s, d in demo_slates(client, cfg.demo.sports, days)]
+    finally:
+        client.close()
+
+
+def _backfill_runs(instance: dg.DagsterInstance, backfill_id: str) -> list[dg.DagsterRun]:
+    return list(instance.get_runs(dg.RunsFilter(tags={"dagster/backfill": backfill_id})))
+
+
+def _crash_and_restart_daemon(topology: Topology, instance: dg.DagsterInstance, backfill_id: str) -> tuple[int, float]:
+    """Once a run of the backfill has succeeded, SIGKILL the daemon and start a new one; the seconds from
+    the restart until a run the new daemon launched started."""
+    deadline = time.monotonic() + DEADLINE_S
+    while not any(r.status == dg.DagsterRunStatus.SUCCESS for r in _backfill_runs(instance, backfill_id)):
+        if time.monotonic() > deadline:
+            raise DeploymentError(f"no run of backfill {backfill_id} succeeded:\n{topology.log('daemon')}")
+        time.sleep(0.5)
+    topology.signal("daemon", signal.SIGKILL)
+    runs = _backfill_runs(instance, backfill_id)  # what the dead daemon had launched
+    done = sum(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
+    launched = {r.run_id for r in runs if r.status != dg.DagsterRunStatus.QUEUED}
+    restarted = time.time()
+    topology.start_service("daemon")
+    while True:
+        records = instance.get_run_records(dg.RunsFilter(tags={"dagster/backfill": backfill_id}))
+        fresh = [r.start_time for r in records if r.dagster_run.run_id not in launched and r.start_time]
+        if fresh:
+            return done, max(0.0, min(fresh) - restarted)
+        if time.monotonic() > deadline:
+            raise DeploymentError(f"the restarted daemon launched nothing:\n{topology.log('daemon')}")
+        time.sleep(0.5)
+
+
+@pytest.fixture(scope="session")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    pg = Postgres.from_env({**os.environ, "PG_DB": f"linelogic_test_{uuid.uuid4().hex[:10]}"})
+    try:
+        pg.create_database()
+    except psycopg2.OperationalError as err:
+        pytest.fail(f"PostgreSQL is not reachable at {pg.host}:{pg.port} ({err}); start it: "
+                    "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start")
+    tmp = tmp_path_factory.mktemp("deploy")
+    config = deploy_config(tmp)
+    topology = Topology(home=tmp / "home", pg=pg, web_port=free_port(), code_port=free_port(),
+                        extra_env={"LINELOGIC_CONFIG": str(config), "LINELOGIC_DATA_ROOT": str(tmp / "lake")})
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in pg.env().items():  # so `Deployment.instance()` reads the same database
+            mp.setenv(k, v)
+        try:
+            topology.start()
+            partitions = demo_window(config)
+            started = time.monotonic()
+            backfill_id = launch_backfill(topology, asset_keys(topology), partitions, "demo window")
+            with dg.DagsterInstance.from_config(str(topology.home)) as instance:
+                killed_after, recovery = _crash_and_restart_daemon(topology, instance, backfill_id)
+            status = wait_backfill(topology, backfill_id, DEADLINE_S)
+            deployment = Deployment(topology, pg, backfill_id, partitions, status, killed_after, recovery,
+                                    time.monotonic() - started, groups=[p.pid for p in topology.procs.values()])
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            (ARTIFACTS / "deploy.json").write_text(json.dumps({
+                "partitions": len(partitions), "status": status["status"], "wall_seconds": deployment.wall_seconds,
+                "daemon_killed_after_runs": killed_after, "recovery_seconds": recovery}, indent=2))
+            yield deployment
+        finally:
+            groups = topology.stop()
+            pg.drop_database()
+    left = {g: group_members(g) for g in groups if group_members(g)}
+    assert not left, f"processes outlived the deployment: {left}"

@@ -1,0 +1,142 @@
+"""The production deployment with real processes on PostgreSQL (see deployment.py for how it is brought up),
+and the docker-compose topology it mirrors."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import dagster as dg
+import yaml
+
+from linelogic_assets.config import REPO_ROOT
+from linelogic_assets.definitions import defs
+from linelogic_assets.deploy import (
+    DEPLOY_DIR,
+    SERVICES,
+    Postgres,
+    group_members,
+    peak_in_flight,
+    pool_limits,
+    service_commands,
+)
+from linelogic_assets_tests.deployment import Deployment
+
+ASSETS = list(defs.resolve_asset_graph().get_all_asset_keys())
+CHECKS = list(defs.resolve_asset_graph().asset_check_keys)
+
+
+def test_demo_window_backfill_completes_after_the_daemon_is_killed(deployment: Deployment) -> None:
+    assert deployment.status["status"] == "COMPLETED_SUCCESS", deployment.status
+    assert deployment.status["numPartitions"] == len(deployment.partitions) >= 10
+    # the daemon died with part of the backfill done and the rest queued or not yet submitted
+    assert 1 <= deployment.killed_after_runs < len(deployment.partitions)
+    with deployment.instance() as instance:
+        runs = instance.get_runs(dg.RunsFilter(tags={"dagster/backfill": deployment.backfill_id}))
+    by_partition = Counter(r.tags["dagster/partition"] for r in runs)
+    # no partition lost, none run twice, every run a success
+    assert by_partition == Counter(deployment.partitions)
+    assert {r.status for r in runs} == {dg.DagsterRunStatus.SUCCESS}
+
+
+def test_postgres_holds_the_runs_materializations_check_evaluations_and_sensor_ticks(deployment: Deployment) -> None:
+    n = len(deployment.partitions)
+    runs = deployment.query("SELECT status, count(*) FROM runs GROUP BY status")
+    assert dict(runs) == {"SUCCESS": n}
+    materialized = deployment.query(
+        "SELECT partition, count(DISTINCT asset_key) FROM event_logs "
+        "WHERE dagster_event_type = 'ASSET_MATERIALIZATION' GROUP BY partition")
+    assert dict(materialized) == {p: len(ASSETS) for p in deployment.partitions}
+    checks = deployment.query(
+        "SELECT execution_status, partition, count(*) FROM asset_check_executions GROUP BY 1, 2")
+    assert {(status, part) for status, part, _ in checks} == {("SUCCEEDED", p) for p in deployment.partitions}
+    assert all(count == len(CHECKS) for *_, count in checks)
+    # the stored evaluation is the check's result itself, with its metadata
+    for (body,) in deployment.query("SELECT evaluation_event FROM asset_check_executions"):
+        evaluation = dg.deserialize_value(body, dg.EventLogEntry).dagster_event.event_specific_data
+        assert evaluation.passed and evaluation.metadata and evaluation.partition in deployment.partitions
+    ticks = deployment.query("SELECT tick_body FROM job_ticks WHERE type = 'SENSOR'")
+    ticked = {dg.deserialize_value(b).instigator_name for (b,) in ticks}
+    running = {s.name for s in defs.sensors if s.default_status == dg.DefaultSensorStatus.RUNNING}
+    assert {"pregame_snapshots_nba", "results_nba", "linelogic_automation", "alert_on_run_failure"} <= running
+    assert running <= ticked
+    backfill = deployment.query("SELECT status FROM bulk_actions WHERE key = %s", (deployment.backfill_id,))
+    assert backfill == [("COMPLETED_SUCCESS",)]
+
+
+def test_no_pool_had_more_runs_in_flight_than_its_limit(deployment: Deployment) -> None:
+    with deployment.instance() as instance:
+        records = instance.get_run_records()
+        peaks = peak_in_flight(records)
+        limits = pool_limits(instance, peaks)
+    assert set(peaks) == {"oddsapi", "balldontlie", "duckdb"}
+    assert all(peaks[p] <= limits[p] for p in peaks), (peaks, limits)
+    assert limits == {"oddsapi": 1, "balldontlie": 1, "duckdb": 1}
+
+
+def test_webserver_listens_on_loopback_only(deployment: Deployment) -> None:
+    port = f"{deployment.topology.web_port:04X}"
+    listening = [line.split()[1] for line in Path("/proc/net/tcp").read_text().splitlines()[1:]
+                 if line.split()[1].endswith(f":{port}") and line.split()[3] == "0A"]
+    assert listening == [f"0100007F:{port}"]
+    assert not any(line.split()[1].endswith(f":{port}") and line.split()[3] == "0A"
+                   for line in Path("/proc/net/tcp6").read_text().splitlines()[1:])
+
+
+def test_every_service_runs_in_its_own_process_group(deployment: Deployment) -> None:
+    assert len(deployment.groups) == len(SERVICES)
+    assert all(group_members(g) for g in deployment.groups)  # up now; the fixture checks they end with it
+
+
+# --- docker-compose: the same topology in containers (Docker cannot run on this machine) ---
+
+COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_runs_the_same_three_commands_as_the_local_topology() -> None:
+    services = COMPOSE["services"]
+    assert set(services) == {"postgres", *SERVICES}
+    assert services["postgres"]["image"] == "postgres:15"
+    expected = service_commands(code_host="0.0.0.0", code_port=4000, web_host="0.0.0.0", web_port=3000,
+                                workspace="/opt/dagster/workspace.yaml")
+    assert {name: services[name]["command"] for name in SERVICES} == expected
+    for name in SERVICES:
+        env = services[name]["environment"]
+        assert (env["LINELOGIC_CODE_HOST"], env["LINELOGIC_CODE_PORT"], env["PG_HOST"]) == ("code", "4000", "postgres")
+        assert "lake:/data/lake" in services[name]["volumes"]
+        assert services[name]["env_file"] == [".env"]
+    # the webserver is published on the host's loopback unless WEBSERVER_BIND says otherwise
+    assert services["webserver"]["ports"] == ["${WEBSERVER_BIND:-127.0.0.1}:${WEBSERVER_PORT:-3000}:3000"]
+
+
+def test_compose_takes_every_secret_from_the_env_file() -> None:
+    def values(node):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                yield k, v
+                yield from values(v)
+        elif isinstance(node, list):
+            for v in node:
+                yield from values(v)
+
+    secret_like = ("PASSWORD", "KEY", "TOKEN", "WEBHOOK")
+    for key, value in values(COMPOSE):
+        if isinstance(key, str) and any(s in key.upper() for s in secret_like) and isinstance(value, str):
+            assert value.startswith("${") and value.endswith("}"), f"{key} is set inline"
+    example = (REPO_ROOT / ".env.example").read_text()
+    for var in ("PG_USER", "PG_PASSWORD", "PG_DB", "ODDS_API_KEY", "BALLDONTLIE_API_KEY"):
+        assert f"{var}=" in example
+
+
+def test_the_image_carries_the_production_instance_and_workspace() -> None:
+    dockerfile = (REPO_ROOT / "Dockerfile").read_text()
+    assert "COPY deploy/dagster.yaml deploy/workspace.yaml /opt/dagster/" in dockerfile
+    assert "DAGSTER_HOME=/opt/dagster" in dockerfile
+    workspace = yaml.safe_load((DEPLOY_DIR / "workspace.yaml").read_text())
+    assert workspace["load_from"][0]["grpc_server"]["host"] == {"env": "LINELOGIC_CODE_HOST"}
+
+
+def test_postgres_settings_come_from_the_pg_variables() -> None:
+    pg = Postgres.from_env({"PG_HOST": "db", "PG_PORT": "6543", "PG_USER": "u", "PG_PASSWORD": "", "PG_DB": "d"})
+    assert pg == Postgres("db", 6543, "u", "", "d")
+    assert Postgres.from_env({}) == Postgres()
