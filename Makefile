@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv lint validate clean-data
+.PHONY: run test venv lint validate clean-data prod-local
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -31,6 +31,11 @@ test: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/ruff check linelogic_assets linelogic_assets_tests bench
 	$(BIN)/dagster definitions validate -m linelogic_assets.definitions
 	$(BIN)/pytest
+
+# The production topology as plain processes (docker-compose.yml without Docker): the code server, webserver and
+# daemon on the PostgreSQL in .env (PG_*; the database is created if missing). Ctrl-C stops all three.
+prod-local: $(STAMP)
+	$(BIN)/linelogic prod-local $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

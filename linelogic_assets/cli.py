@@ -130,6 +130,71 @@ def _cmd_plan_backfill(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_prod_local(args: argparse.Namespace) -> int:
+    """The production topology on this machine: code server, webserver and daemon on PostgreSQL (PG_*)."""
+    import signal
+    import time
+
+    from linelogic_assets.bronze.backfill import demo_slates
+    from linelogic_assets.deploy import DeploymentError, Postgres, Topology, asset_keys, launch_backfill
+    from linelogic_assets.partitions import partition_key
+    from linelogic_assets.resources import BallDontLieResource
+
+    def interrupt(signum, frame):  # `kill`, `docker stop`: stop the services as Ctrl-C does
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    cfg = load_config(args.config)
+    pg = Postgres.from_env()
+    if pg.create_database():
+        print(f"created database {pg.db} on {pg.host}:{pg.port}")
+    home = Path(args.home).resolve()
+    extra = {"LINELOGIC_CONFIG": args.config} if args.config else {}
+    topology = Topology(home=home, pg=pg, web_host=args.web_host, web_port=args.web_port,
+                        code_port=args.code_port, extra_env=extra)
+    try:
+        topology.start()
+        print(f"LineLogic on {pg.host}:{pg.port}/{pg.db}: UI at {topology.url} (code server :{args.code_port}); "
+              f"DAGSTER_HOME={home}, service logs in {home / 'service-logs'}. Ctrl-C stops all three.", flush=True)
+        if args.backfill_demo:
+            start = date.fromisoformat(cfg.demo.start)
+            days = [start + timedelta(days=i) for i in range(cfg.demo.days)]
+            client = BallDontLieResource(config_path=args.config).client()
+            try:
+                keys = [str(partition_key(s, d)) for s, d in demo_slates(client, cfg.demo.sports, days)]
+            finally:
+                client.close()
+            backfill_id = launch_backfill(topology, asset_keys(topology), keys, "demo window")
+            print(f"backfill {backfill_id}: {len(keys)} partitions, {topology.url}/runs/b/{backfill_id}", flush=True)
+        while all(p.poll() is None for p in topology.procs.values()):
+            time.sleep(1)
+        dead = [n for n, p in topology.procs.items() if p.poll() is not None]
+        print(f"{', '.join(dead)} exited; stopping. Last log lines:\n{topology.log(dead[0])}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    except DeploymentError as err:
+        print(f"deployment error: {err}", file=sys.stderr)
+        return 1
+    finally:
+        topology.stop()
+
+
+def _cmd_pools(args: argparse.Namespace) -> int:
+    """Create the run slots of every pool the definitions use (idempotent); print the limits."""
+    import dagster as dg
+
+    from linelogic_assets.definitions import defs
+    from linelogic_assets.deploy import provision_pools
+
+    graph = defs.resolve_asset_graph()
+    pools = sorted({p for key in graph.get_all_asset_keys() for p in (graph.get(key).pools or [])})
+    with dg.DagsterInstance.get() as instance:
+        limits = provision_pools(instance, pools)
+    print(", ".join(f"{pool}: {limit}" for pool, limit in limits.items()))
+    return 0
+
+
 def _cmd_clock(args: argparse.Namespace) -> int:
     """The demo's shared simulator clock: every process of `dagster dev` reads it from the lake."""
     from linelogic_assets.resources import OddsApiResource
@@ -344,6 +409,19 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--format", choices=["table", "json"], default="table")
     backfill.add_argument("--per-slate", action="store_true", help="json: include the cost of every slate")
     backfill.set_defaults(func=_cmd_plan_backfill)
+
+    prod = sub.add_parser("prod-local", help="code server, webserver and daemon on PostgreSQL (PG_*), as in compose")
+    prod.add_argument("--home", default=os.environ.get("LINELOGIC_PROD_HOME", str(REPO_ROOT / ".dagster_prod")),
+                      help="DAGSTER_HOME for the production instance (default .dagster_prod)")
+    prod.add_argument("--web-host", default="127.0.0.1", help="webserver address (default loopback only)")
+    prod.add_argument("--web-port", type=int, default=3000)
+    prod.add_argument("--code-port", type=int, default=4000)
+    prod.add_argument("--backfill-demo", action="store_true",
+                      help="once up, launch a backfill of the demo window through the webserver's GraphQL API")
+    prod.set_defaults(func=_cmd_prod_local)
+
+    pools = sub.add_parser("pools", help="give every pool (oddsapi, balldontlie, duckdb) its run slots on the instance")
+    pools.set_defaults(func=_cmd_pools)
 
     clock = sub.add_parser("clock", help="the demo simulator's shared clock (start, stop, show)")
     clock_sub = clock.add_subparsers(dest="clock_command", required=True)

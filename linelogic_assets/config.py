@@ -271,10 +271,31 @@ class IngestConfig(_Strict):
 
     def resolved_data_root(self) -> Path:
         """The lake root: LINELOGIC_DATA_ROOT wins; live and demo never share one."""
-        root = Path(os.environ.get("LINELOGIC_DATA_ROOT") or self.data_root)
+        root = lake_path(os.environ.get("LINELOGIC_DATA_ROOT") or self.data_root)
         if not root.is_absolute():
             root = REPO_ROOT / root
         return root / self.mode
+
+
+LOCAL_PROTOCOLS = {"", "file", "local"}
+
+
+def lake_path(raw: str) -> Path:
+    """`data_root` as a path or an fsspec/UPath URL. A URL on the local filesystem (`file:///srv/lake`,
+    `local://…`) is that directory. Object storage (`s3://`, `gs://`, `az://`) is refused with the reason:
+    bronze is written by atomic rename and gold is one DuckDB file, neither of which a bucket offers, so a
+    bucket is mounted (s3fs, gcsfuse, blobfuse) or a shared volume is used, and data_root is that path."""
+    if "://" not in raw:
+        return Path(raw)
+    from upath import UPath
+
+    url = UPath(raw)
+    if url.protocol in LOCAL_PROTOCOLS:
+        return Path(url.path)
+    raise ConfigError(
+        f"data_root {raw!r}: the lake needs a POSIX filesystem (atomic renames for bronze, one DuckDB file for "
+        f"gold), which {url.protocol}:// is not; mount the bucket and give its mount path, or use a shared volume"
+    )
 
 
 def format_errors(err: ValidationError, source: str) -> str:

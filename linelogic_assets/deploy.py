@@ -94,6 +94,7 @@ def service_commands(*, code_host: str, code_port: int, web_host: str, web_port:
                  "-m", MODULE, "--location-name", LOCATION],
         "webserver": [exe("dagster-webserver"), "-h", web_host, "-p", str(web_port), "-w", workspace],
         "daemon": [exe("dagster-daemon"), "run", "-w", workspace],
+        "pools": [exe("linelogic"), "pools"],  # once, before the daemon: see provision_pools
     }
 
 
@@ -137,6 +138,8 @@ class Topology:
             self.start_service("code")
             self.start_service("webserver")
             self.wait_loaded(timeout)
+            subprocess.run(self.commands()["pools"], env=self.environment, cwd=REPO_ROOT, check=True,
+                           capture_output=True, timeout=timeout)
             self.start_service("daemon")
         except BaseException:
             self.stop()
@@ -311,22 +314,41 @@ def wait_backfill(topology: Topology, backfill_id: str, timeout: float, poll: fl
 def peak_in_flight(records: list) -> dict[str, int]:
     """The most runs that were in flight at once per pool, from run records (start and end times, and the
     pools of the run's steps): what the `run` granularity of deploy/dagster.yaml bounds."""
-    edges: dict[str, list[tuple[float, int]]] = {}
+    spans: dict[str, list[tuple[float, float]]] = {}
     for r in records:
         concurrency = r.dagster_run.run_op_concurrency
-        if r.start_time is None or concurrency is None:
-            continue
-        end = r.end_time if r.end_time is not None else float("inf")
-        for pool in concurrency.all_pools or []:
-            edges.setdefault(pool, []).extend([(r.start_time, 1), (end, -1)])
-    peaks = {}
-    for pool, points in edges.items():
-        now = peak = 0
-        for _, step in sorted(points, key=lambda p: (p[0], p[1])):  # an end before a start at the same instant
-            now += step
-            peak = max(peak, now)
-        peaks[pool] = peak
-    return peaks
+        if r.start_time is not None and concurrency is not None:
+            for pool in concurrency.all_pools or []:
+                spans.setdefault(pool, []).append(_span(r))
+    return {pool: _peak(s) for pool, s in spans.items()}
+
+
+def peak_runs(records: list) -> int:
+    """The most runs in flight at once, whatever they ran (the queue's `max_concurrent_runs` bounds it)."""
+    return _peak([_span(r) for r in records if r.start_time is not None])
+
+
+def _span(record) -> tuple[float, float]:
+    return record.start_time, record.end_time if record.end_time is not None else float("inf")
+
+
+def _peak(spans: list[tuple[float, float]]) -> int:
+    # an end sorts before a start at the same instant: back-to-back runs are not concurrent
+    points = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
+    now = peak = 0
+    for _, step in points:
+        now += step
+        peak = max(peak, now)
+    return peak
+
+
+def provision_pools(instance, pools) -> dict[str, int]:
+    """Give every pool the code location uses its slots (the instance's default limit, unless one is set)
+    before the daemon dequeues anything. Dagster creates them lazily, and the dequeue pass that first meets a
+    pool treats it as unlimited: on a fresh instance two runs of one provider could start together."""
+    for pool in pools:
+        instance.event_log_storage.initialize_concurrency_limit_to_default(pool)
+    return pool_limits(instance, pools)
 
 
 def pool_limits(instance, pools) -> dict[str, int]:
@@ -335,3 +357,36 @@ def pool_limits(instance, pools) -> dict[str, int]:
     explicit = {p.name: p.limit for p in instance.event_log_storage.get_pool_limits()}
     default = instance.get_concurrency_config().pool_config.default_pool_limit
     return {pool: explicit.get(pool, default) for pool in pools}
+
+
+def backfill_runs(instance, backfill_id: str) -> list:
+    import dagster as dg
+
+    return list(instance.get_runs(dg.RunsFilter(tags={"dagster/backfill": backfill_id})))
+
+
+def crash_daemon(topology: Topology, instance, backfill_id: str, *, after: int, timeout: float) -> tuple[int, float]:
+    """The crash drill of the deployment test and the load bench: once `after` runs of the backfill succeeded,
+    SIGKILL the daemon (no cleanup, as a crash) and start a new one. Returns the runs done at the kill and
+    the seconds from the restart until a run launched by the new daemon started."""
+    import dagster as dg
+
+    deadline = time.monotonic() + timeout
+    while sum(r.status == dg.DagsterRunStatus.SUCCESS for r in backfill_runs(instance, backfill_id)) < after:
+        if time.monotonic() > deadline:
+            raise DeploymentError(f"backfill {backfill_id}: fewer than {after} runs succeeded:\n{topology.log('daemon')}")
+        time.sleep(0.5)
+    topology.signal("daemon", signal.SIGKILL)
+    runs = backfill_runs(instance, backfill_id)  # what the dead daemon had launched
+    done = sum(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
+    launched = {r.run_id for r in runs if r.status != dg.DagsterRunStatus.QUEUED}
+    restarted = time.time()
+    topology.start_service("daemon")
+    while True:
+        records = instance.get_run_records(dg.RunsFilter(tags={"dagster/backfill": backfill_id}))
+        fresh = [r.start_time for r in records if r.dagster_run.run_id not in launched and r.start_time]
+        if fresh:
+            return done, max(0.0, min(fresh) - restarted)
+        if time.monotonic() > deadline:
+            raise DeploymentError(f"the restarted daemon launched nothing:\n{topology.log('daemon')}")
+        time.sleep(0.5)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import time
 import uuid
@@ -24,10 +23,10 @@ import yaml
 from linelogic_assets.bronze.backfill import demo_slates
 from linelogic_assets.config import DEFAULT_CONFIG_PATH, REPO_ROOT, load_config
 from linelogic_assets.deploy import (
-    DeploymentError,
     Postgres,
     Topology,
     asset_keys,
+    crash_daemon,
     group_members,
     launch_backfill,
     wait_backfill,
@@ -90,34 +89,6 @@ def demo_window(config: Path) -> list[str]:
         client.close()
 
 
-def _backfill_runs(instance: dg.DagsterInstance, backfill_id: str) -> list[dg.DagsterRun]:
-    return list(instance.get_runs(dg.RunsFilter(tags={"dagster/backfill": backfill_id})))
-
-
-def _crash_and_restart_daemon(topology: Topology, instance: dg.DagsterInstance, backfill_id: str) -> tuple[int, float]:
-    """Once a run of the backfill has succeeded, SIGKILL the daemon and start a new one; the seconds from
-    the restart until a run the new daemon launched started."""
-    deadline = time.monotonic() + DEADLINE_S
-    while not any(r.status == dg.DagsterRunStatus.SUCCESS for r in _backfill_runs(instance, backfill_id)):
-        if time.monotonic() > deadline:
-            raise DeploymentError(f"no run of backfill {backfill_id} succeeded:\n{topology.log('daemon')}")
-        time.sleep(0.5)
-    topology.signal("daemon", signal.SIGKILL)
-    runs = _backfill_runs(instance, backfill_id)  # what the dead daemon had launched
-    done = sum(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
-    launched = {r.run_id for r in runs if r.status != dg.DagsterRunStatus.QUEUED}
-    restarted = time.time()
-    topology.start_service("daemon")
-    while True:
-        records = instance.get_run_records(dg.RunsFilter(tags={"dagster/backfill": backfill_id}))
-        fresh = [r.start_time for r in records if r.dagster_run.run_id not in launched and r.start_time]
-        if fresh:
-            return done, max(0.0, min(fresh) - restarted)
-        if time.monotonic() > deadline:
-            raise DeploymentError(f"the restarted daemon launched nothing:\n{topology.log('daemon')}")
-        time.sleep(0.5)
-
-
 @pytest.fixture(scope="session")
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     pg = Postgres.from_env({**os.environ, "PG_DB": f"linelogic_test_{uuid.uuid4().hex[:10]}"})
@@ -139,7 +110,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             started = time.monotonic()
             backfill_id = launch_backfill(topology, asset_keys(topology), partitions, "demo window")
             with dg.DagsterInstance.from_config(str(topology.home)) as instance:
-                killed_after, recovery = _crash_and_restart_daemon(topology, instance, backfill_id)
+                killed_after, recovery = crash_daemon(topology, instance, backfill_id, after=1, timeout=DEADLINE_S)
             status = wait_backfill(topology, backfill_id, DEADLINE_S)
             deployment = Deployment(topology, pg, backfill_id, partitions, status, killed_after, recovery,
                                     time.monotonic() - started, groups=[p.pid for p in topology.procs.values()])

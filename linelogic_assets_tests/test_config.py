@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from linelogic_assets.config import DEFAULT_CONFIG_PATH, ConfigError, load_config
+from linelogic_assets.config import DEFAULT_CONFIG_PATH, ConfigError, lake_path, load_config
 
 
 def _write(tmp_path: Path, mutate) -> Path:
@@ -48,3 +48,26 @@ def test_live_mode_needs_a_key_from_the_environment(tmp_path: Path, monkeypatch:
     monkeypatch.setenv("ODDS_API_KEY", "k" * 32)
     cfg = load_config(_write(tmp_path, lambda r: r.update(mode="live")))
     assert cfg.resolved_data_root().name == "live"
+
+
+@pytest.mark.parametrize("url", ["file:///srv/lake", "local:///srv/lake"])
+def test_data_root_takes_a_local_filesystem_url(url: str) -> None:
+    assert lake_path(url) == Path("/srv/lake")
+    assert lake_path("./data") == Path("data")
+
+
+@pytest.mark.parametrize("url", ["s3://bucket/lake", "gs://bucket/lake", "memory://lake"])
+def test_data_root_on_object_storage_is_refused_with_the_reason(url: str) -> None:
+    with pytest.raises(ConfigError, match="POSIX filesystem.*mount the bucket"):
+        lake_path(url)
+
+
+def test_a_slate_runs_end_to_end_on_a_file_url_data_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from linelogic_assets.cli import main
+
+    monkeypatch.setenv("LINELOGIC_DATA_ROOT", (tmp_path / "lake").as_uri())  # file:///…/lake
+    assert main(["demo", "--start", "2025-11-10", "--days", "1", "--sport", "basketball_nba"]) == 0
+    lake = tmp_path / "lake" / "demo"
+    assert list((lake / "bronze").glob("provider=oddsapi/sport=basketball_nba/date=2025-11-10/run_id=*/endpoint=*"))
+    assert list((lake / "silver").rglob("*.parquet"))
+    assert (lake / "gold" / "warehouse.duckdb").stat().st_size > 0

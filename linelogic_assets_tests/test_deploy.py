@@ -3,10 +3,16 @@ and the docker-compose topology it mirrors."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import uuid
 from collections import Counter
 from pathlib import Path
 
 import dagster as dg
+import httpx
 import yaml
 
 from linelogic_assets.config import REPO_ROOT
@@ -20,7 +26,7 @@ from linelogic_assets.deploy import (
     pool_limits,
     service_commands,
 )
-from linelogic_assets_tests.deployment import Deployment
+from linelogic_assets_tests.deployment import Deployment, free_port
 
 ASSETS = list(defs.resolve_asset_graph().get_all_asset_keys())
 CHECKS = list(defs.resolve_asset_graph().asset_check_keys)
@@ -95,12 +101,13 @@ COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
 
 def test_compose_runs_the_same_three_commands_as_the_local_topology() -> None:
     services = COMPOSE["services"]
-    assert set(services) == {"postgres", *SERVICES}
+    assert set(services) == {"postgres", "pools", *SERVICES}
     assert services["postgres"]["image"] == "postgres:15"
     expected = service_commands(code_host="0.0.0.0", code_port=4000, web_host="0.0.0.0", web_port=3000,
                                 workspace="/opt/dagster/workspace.yaml")
-    assert {name: services[name]["command"] for name in SERVICES} == expected
-    for name in SERVICES:
+    assert {name: services[name]["command"] for name in expected} == expected
+    assert services["daemon"]["depends_on"]["pools"] == {"condition": "service_completed_successfully"}
+    for name in expected:
         env = services[name]["environment"]
         assert (env["LINELOGIC_CODE_HOST"], env["LINELOGIC_CODE_PORT"], env["PG_HOST"]) == ("code", "4000", "postgres")
         assert "lake:/data/lake" in services[name]["volumes"]
@@ -140,3 +147,34 @@ def test_postgres_settings_come_from_the_pg_variables() -> None:
     pg = Postgres.from_env({"PG_HOST": "db", "PG_PORT": "6543", "PG_USER": "u", "PG_PASSWORD": "", "PG_DB": "d"})
     assert pg == Postgres("db", 6543, "u", "", "d")
     assert Postgres.from_env({}) == Postgres()
+
+
+def test_prod_local_starts_the_topology_and_stops_it_on_sigterm(tmp_path: Path) -> None:
+    """`make prod-local`'s command: creates its database, serves the UI, and leaves nothing behind."""
+    pg = Postgres.from_env({**os.environ, "PG_DB": f"linelogic_test_{uuid.uuid4().hex[:10]}"})
+    home, web, code = tmp_path / "prod", free_port(), free_port()
+    env = {**os.environ, **pg.env(), "LINELOGIC_DATA_ROOT": str(tmp_path / "lake")}
+    cli = subprocess.Popen([sys.executable, "-m", "linelogic_assets.cli", "prod-local", "--home", str(home),
+                            "--web-port", str(web), "--code-port", str(code)], env=env, cwd=REPO_ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        banner = [cli.stdout.readline() for _ in range(2)]
+        assert banner[0].startswith(f"created database {pg.db}"), banner
+        assert f"UI at http://127.0.0.1:{web}" in banner[1], banner
+        assert httpx.get(f"http://127.0.0.1:{web}/server_info", timeout=10).json()["dagster_version"] == dg.__version__
+        cli.send_signal(signal.SIGTERM)
+        assert cli.wait(120) == 0
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+        pg.drop_database()
+    # no process of the topology is left: none has this home in its command line
+    left = [p for p in Path("/proc").glob("[0-9]*/cmdline") if str(home).encode() in _read(p)]
+    assert not left
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
