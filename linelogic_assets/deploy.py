@@ -132,7 +132,9 @@ class Topology:
                                 web_port=self.web_port, workspace=str(self.home / "workspace.yaml"),
                                 bin_dir=Path(sys.executable).parent)
 
-    def start(self, timeout: float = 180) -> Topology:
+    def start(self, timeout: float = 180, daemon: bool = True) -> Topology:
+        """Code server, then webserver (until it has loaded the code), the pools, then the daemon (unless
+        `daemon=False`: work submitted before `start_service("daemon")` meets a daemon's first pass)."""
         self.install()
         try:
             self.start_service("code")
@@ -140,7 +142,8 @@ class Topology:
             self.wait_loaded(timeout)
             subprocess.run(self.commands()["pools"], env=self.environment, cwd=REPO_ROOT, check=True,
                            capture_output=True, timeout=timeout)
-            self.start_service("daemon")
+            if daemon:
+                self.start_service("daemon")
         except BaseException:
             self.stop()
             raise
@@ -233,6 +236,24 @@ LAUNCH_BACKFILL = """mutation($params: LaunchBackfillParams!) { launchPartitionB
 
 BACKFILL = """query($id: String!) { partitionBackfillOrError(backfillId: $id) { __typename
   ... on PartitionBackfill { id status numPartitions endTimestamp error { message } } } }"""
+
+
+SENSOR = """query($selector: SensorSelector!) { sensorOrError(sensorSelector: $selector) { __typename
+  ... on Sensor { id sensorState { status } } } }"""
+
+STOP_SENSOR = """mutation($id: String!) { stopSensor(id: $id) { __typename
+  ... on StopSensorMutationResult { instigationState { status } } ... on PythonError { message } } }"""
+
+
+def stop_sensor(topology: Topology, name: str) -> None:
+    """Turn a sensor off, as its toggle in the UI does (it stays off until turned on again)."""
+    selector = {"repositoryLocationName": LOCATION, "repositoryName": "__repository__", "sensorName": name}
+    sensor = topology.graphql(SENSOR, {"selector": selector})["sensorOrError"]
+    if sensor["__typename"] != "Sensor":
+        raise DeploymentError(f"no sensor {name}: {sensor}")
+    result = topology.graphql(STOP_SENSOR, {"id": sensor["id"]})["stopSensor"]
+    if result["__typename"] != "StopSensorMutationResult":
+        raise DeploymentError(f"sensor {name} not stopped: {result}")
 
 
 def location_status(topology: Topology) -> str | None:

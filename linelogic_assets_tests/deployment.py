@@ -105,10 +105,13 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         for k, v in pg.env().items():  # so `Deployment.instance()` reads the same database
             mp.setenv(k, v)
         try:
-            topology.start()
+            # the backfill is submitted before the daemon starts, so the daemon's first passes meet all of it
+            # at once: the hardest case for the pool limits (see deploy.provision_pools)
+            topology.start(daemon=False)
             partitions = demo_window(config)
             started = time.monotonic()
             backfill_id = launch_backfill(topology, asset_keys(topology), partitions, "demo window")
+            topology.start_service("daemon")
             with dg.DagsterInstance.from_config(str(topology.home)) as instance:
                 killed_after, recovery = crash_daemon(topology, instance, backfill_id, after=1, timeout=DEADLINE_S)
             status = wait_backfill(topology, backfill_id, DEADLINE_S)

@@ -89,7 +89,9 @@ class SlateRequest:
 
     def tags(self) -> dict[str, str]:
         tags = {"linelogic/trigger": "pregame" if self.kind == "window" else "sampling",
-                "linelogic/requested_at": self.at.isoformat()}
+                "linelogic/requested_at": self.at.isoformat(),
+                # a window's snapshot is due before its target: it goes ahead of queued backfill runs (0)
+                "dagster/priority": "10" if self.kind == "window" else "5"}
         if self.targets:
             tags["linelogic/windows"] = ",".join(sorted({t.window for t in self.targets}))
             tags["linelogic/target_time"] = min(t.at for t in self.targets).isoformat()

@@ -81,6 +81,7 @@ def test_a_slate_day_gets_exactly_its_windows_once_never_after_commence_and_drop
     key = dg.MultiPartitionKey({"sport": NBA, "date": str(POSTPONED_SLATE)})
     ours = [(when, r) for when, r in requests if r.partition_key == key]
     assert all(r.tags["linelogic/trigger"] == "pregame" for _, r in ours)
+    assert all(r.tags["dagster/priority"] == "10" for _, r in ours)  # ahead of queued backfill runs
     by_game = {g.event_id: g for g in games}
     got = {k: v for k, v in served.items() if k[0] in by_game}
     expected = {(g.event_id, w) for g in games if not g.postponed for w in WINDOWS}
