@@ -109,6 +109,7 @@ class Topology:
     web_port: int = 3000
     code_port: int = 4000
     extra_env: dict[str, str] = field(default_factory=dict)
+    base_env: dict[str, str] = field(default_factory=lambda: dict(os.environ))  # as it was when constructed
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     @property
@@ -118,7 +119,7 @@ class Topology:
 
     @property
     def environment(self) -> dict[str, str]:
-        return {**os.environ, **self.extra_env, **self.pg.env(), "DAGSTER_HOME": str(self.home),
+        return {**self.base_env, **self.extra_env, **self.pg.env(), "DAGSTER_HOME": str(self.home),
                 "LINELOGIC_CODE_HOST": "127.0.0.1", "LINELOGIC_CODE_PORT": str(self.code_port)}
 
     def install(self) -> None:
@@ -386,14 +387,23 @@ def backfill_runs(instance, backfill_id: str) -> list:
     return list(instance.get_runs(dg.RunsFilter(tags={"dagster/backfill": backfill_id})))
 
 
-def crash_daemon(topology: Topology, instance, backfill_id: str, *, after: int, timeout: float) -> tuple[int, float]:
-    """The crash drill of the deployment test and the load bench: once `after` runs of the backfill succeeded,
-    SIGKILL the daemon (no cleanup, as a crash) and start a new one. Returns the runs done at the kill and
-    the seconds from the restart until a run launched by the new daemon started."""
+def crash_daemon(topology: Topology, instance, backfill_id: str, *, after: int, timeout: float,
+                 mid_run: bool = False) -> tuple[int, float]:
+    """The crash drill of the deployment test and the load bench: once `after` runs of the backfill succeeded
+    (and, with `mid_run`, while one of its runs is executing, not being launched), SIGKILL the daemon (no
+    cleanup, as a crash) and start a new one. Returns the runs done at the kill and the seconds from the
+    restart until a run launched by the new daemon started.
+
+    A daemon killed while launching a run leaves that run STARTING; it holds its pools until run monitoring's
+    `start_timeout_seconds` fails it, and run retries relaunch it."""
     import dagster as dg
 
+    def ready(runs: list) -> bool:
+        done = sum(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
+        return done >= after and (not mid_run or any(r.status == dg.DagsterRunStatus.STARTED for r in runs))
+
     deadline = time.monotonic() + timeout
-    while sum(r.status == dg.DagsterRunStatus.SUCCESS for r in backfill_runs(instance, backfill_id)) < after:
+    while not ready(backfill_runs(instance, backfill_id)):
         if time.monotonic() > deadline:
             raise DeploymentError(f"backfill {backfill_id}: fewer than {after} runs succeeded:\n{topology.log('daemon')}")
         time.sleep(0.5)

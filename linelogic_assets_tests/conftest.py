@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from linelogic_assets_tests.deployment import deployment  # noqa: F401 - the session's production deployment
+from linelogic_assets_tests.deployment import _deployment_bring_up, deployment  # noqa: F401 - the session's deployment
 
 REPO = Path(__file__).resolve().parent.parent
 # the real recorded responses, vendored from ../shared/fixtures/real so a clone anywhere runs every test

@@ -11,6 +11,7 @@ import socket
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -89,8 +90,33 @@ def demo_window(config: Path) -> list[str]:
         client.close()
 
 
-@pytest.fixture(scope="session")
-def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+def _bring_up(topology: Topology, partitions: list[str]) -> Deployment:
+    # the backfill is submitted before the daemon starts, so the daemon's first passes meet all of it at once:
+    # the hardest case for the pool limits (see deploy.provision_pools)
+    topology.start(daemon=False)
+    started = time.monotonic()
+    backfill_id = launch_backfill(topology, asset_keys(topology), partitions, "demo window")
+    topology.start_service("daemon")
+    with dg.DagsterInstance.from_config(str(topology.home)) as instance:
+        killed_after, recovery = crash_daemon(topology, instance, backfill_id, after=1, mid_run=True,
+                                              timeout=DEADLINE_S)
+    status = wait_backfill(topology, backfill_id, DEADLINE_S)
+    deployment = Deployment(topology, topology.pg, backfill_id, partitions, status, killed_after, recovery,
+                            time.monotonic() - started, groups=[p.pid for p in topology.procs.values()])
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "deploy.json").write_text(json.dumps({
+        "partitions": len(partitions), "status": status["status"], "wall_seconds": deployment.wall_seconds,
+        "daemon_killed_after_runs": killed_after, "recovery_seconds": recovery}, indent=2))
+    return deployment
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _deployment_bring_up(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """Starts the deployment when the session begins, in a thread, if any collected test uses it: its runs are
+    processes of their own, so the rest of the suite runs on the other core meanwhile instead of waiting."""
+    if not any("deployment" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        yield None
+        return
     pg = Postgres.from_env({**os.environ, "PG_DB": f"linelogic_test_{uuid.uuid4().hex[:10]}"})
     try:
         pg.create_database()
@@ -99,31 +125,28 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
                     "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start")
     tmp = tmp_path_factory.mktemp("deploy")
     config = deploy_config(tmp)
+    partitions = demo_window(config)
+    # the environment is taken now, before any test changes it (a test's simulator URL must not reach the runs)
     topology = Topology(home=tmp / "home", pg=pg, web_port=free_port(), code_port=free_port(),
                         extra_env={"LINELOGIC_CONFIG": str(config), "LINELOGIC_DATA_ROOT": str(tmp / "lake")})
-    with pytest.MonkeyPatch.context() as mp:
+    with pytest.MonkeyPatch.context() as mp, ThreadPoolExecutor(1, thread_name_prefix="deployment") as pool:
         for k, v in pg.env().items():  # so `Deployment.instance()` reads the same database
             mp.setenv(k, v)
         try:
-            # the backfill is submitted before the daemon starts, so the daemon's first passes meet all of it
-            # at once: the hardest case for the pool limits (see deploy.provision_pools)
-            topology.start(daemon=False)
-            partitions = demo_window(config)
-            started = time.monotonic()
-            backfill_id = launch_backfill(topology, asset_keys(topology), partitions, "demo window")
-            topology.start_service("daemon")
-            with dg.DagsterInstance.from_config(str(topology.home)) as instance:
-                killed_after, recovery = crash_daemon(topology, instance, backfill_id, after=1, timeout=DEADLINE_S)
-            status = wait_backfill(topology, backfill_id, DEADLINE_S)
-            deployment = Deployment(topology, pg, backfill_id, partitions, status, killed_after, recovery,
-                                    time.monotonic() - started, groups=[p.pid for p in topology.procs.values()])
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            (ARTIFACTS / "deploy.json").write_text(json.dumps({
-                "partitions": len(partitions), "status": status["status"], "wall_seconds": deployment.wall_seconds,
-                "daemon_killed_after_runs": killed_after, "recovery_seconds": recovery}, indent=2))
-            yield deployment
+            yield pool.submit(_bring_up, topology, partitions)
         finally:
-            groups = topology.stop()
+            groups = _stop(topology, pool)
             pg.drop_database()
     left = {g: group_members(g) for g in groups if group_members(g)}
     assert not left, f"processes outlived the deployment: {left}"
+
+
+def _stop(topology: Topology, pool: ThreadPoolExecutor) -> list[int]:
+    groups = topology.stop()  # a bring-up still under way (an interrupted session) fails on the dead services
+    pool.shutdown(wait=True, cancel_futures=True)
+    return groups + topology.stop()
+
+
+@pytest.fixture(scope="session")
+def deployment(_deployment_bring_up) -> Deployment:
+    return _deployment_bring_up.result()

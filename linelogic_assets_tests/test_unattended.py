@@ -30,7 +30,7 @@ SLATES = [date(2025, 10, 30), date(2025, 10, 31)]  # 4 and 6 games at 3 start ti
 START = datetime(2025, 10, 29, 22, tzinfo=UTC)  # before the first OPEN target of the 30th
 END = datetime(2025, 11, 1, 7, tzinfo=UTC)  # the 31st's last game final and polled
 # the automation sensor's interval on this clock: bronze runs landing within it are rebuilt together
-AUTOMATION_EVERY = timedelta(hours=3)
+AUTOMATION_EVERY = timedelta(hours=6)
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
