@@ -101,7 +101,8 @@ def service_commands(*, code_host: str, code_port: int, web_host: str, web_port:
 @dataclass
 class Topology:
     """Code server, webserver and daemon as child processes, each in its own process group (a run is a
-    child of the code server, so stopping the group stops its runs too). Logs go to `<home>/service-logs` (Dagster owns `<home>/logs`)."""
+    child of the code server, so stopping the group stops its runs too). Logs go to `<home>/service-logs`
+    (Dagster clears `<home>/logs` itself)."""
 
     home: Path
     pg: Postgres
@@ -141,8 +142,10 @@ class Topology:
             self.start_service("code")
             self.start_service("webserver")
             self.wait_loaded(timeout)
-            subprocess.run(self.commands()["pools"], env=self.environment, cwd=REPO_ROOT, check=True,
-                           capture_output=True, timeout=timeout)
+            pools = subprocess.run(self.commands()["pools"], env=self.environment, cwd=REPO_ROOT, text=True,
+                                   capture_output=True, timeout=timeout)
+            if pools.returncode:
+                raise DeploymentError(f"linelogic pools failed:\n{pools.stderr[-2000:]}")
             if daemon:
                 self.start_service("daemon")
         except BaseException:

@@ -66,8 +66,8 @@ def test_a_slate_runs_end_to_end_on_a_file_url_data_root(tmp_path: Path, monkeyp
     from linelogic_assets.cli import main
 
     monkeypatch.setenv("LINELOGIC_DATA_ROOT", (tmp_path / "lake").as_uri())  # file:///…/lake
-    assert main(["demo", "--start", "2025-11-10", "--days", "1", "--sport", "basketball_nba"]) == 0
+    assert main(["demo", "--start", "2025-11-10", "--days", "1", "--sport", "americanfootball_nfl"]) == 0  # 1 game
     lake = tmp_path / "lake" / "demo"
-    assert list((lake / "bronze").glob("provider=oddsapi/sport=basketball_nba/date=2025-11-10/run_id=*/endpoint=*"))
+    assert list((lake / "bronze").glob("provider=oddsapi/sport=americanfootball_nfl/date=2025-11-10/run_id=*/endpoint=*"))
     assert list((lake / "silver").rglob("*.parquet"))
     assert (lake / "gold" / "warehouse.duckdb").stat().st_size > 0
