@@ -19,7 +19,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from linelogic_assets.bronze.backfill import demo_slates
     from linelogic_assets.definitions import defs
     from linelogic_assets.partitions import partition_key
-    from linelogic_assets.resources import BallDontLieResource
 
     cfg = load_config(args.config)
     start = date.fromisoformat(args.start or cfg.demo.start)
@@ -27,11 +26,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     sports = args.sport or cfg.demo.sports
     job = defs.resolve_job_def("ingest_job")
     instance = dg.DagsterInstance.get()
-    client = BallDontLieResource(config_path=args.config).client()
-    try:
-        slates = demo_slates(client, sports, days)
-    finally:
-        client.close()
+    slates = demo_slates(cfg, args.config, start=args.start, days=args.days, sports=sports)
     failures = 0
     for sport in sports:
         slate_days = [d for s, d in slates if s == sport]
@@ -138,7 +133,6 @@ def _cmd_prod_local(args: argparse.Namespace) -> int:
     from linelogic_assets.bronze.backfill import demo_slates
     from linelogic_assets.deploy import DeploymentError, Postgres, Topology, asset_keys, launch_backfill
     from linelogic_assets.partitions import partition_key
-    from linelogic_assets.resources import BallDontLieResource
 
     def interrupt(signum, frame):  # `kill`, `docker stop`: stop the services as Ctrl-C does
         raise KeyboardInterrupt
@@ -157,13 +151,7 @@ def _cmd_prod_local(args: argparse.Namespace) -> int:
         print(f"LineLogic on {pg.host}:{pg.port}/{pg.db}: UI at {topology.url} (code server :{args.code_port}); "
               f"DAGSTER_HOME={home}, service logs in {home / 'service-logs'}. Ctrl-C stops all three.", flush=True)
         if args.backfill_demo:
-            start = date.fromisoformat(cfg.demo.start)
-            days = [start + timedelta(days=i) for i in range(cfg.demo.days)]
-            client = BallDontLieResource(config_path=args.config).client()
-            try:
-                keys = [str(partition_key(s, d)) for s, d in demo_slates(client, cfg.demo.sports, days)]
-            finally:
-                client.close()
+            keys = [str(partition_key(s, d)) for s, d in demo_slates(cfg, args.config)]
             backfill_id = launch_backfill(topology, asset_keys(topology), keys, "demo window")
             print(f"backfill {backfill_id}: {len(keys)} partitions, {topology.url}/runs/b/{backfill_id}", flush=True)
         while all(p.poll() is None for p in topology.procs.values()):

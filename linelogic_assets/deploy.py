@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 import httpx
 import psycopg2
 from psycopg2 import sql
@@ -184,17 +185,11 @@ class Topology:
             self.signal(name, signal.SIGTERM)
         return groups
 
-    def __enter__(self) -> Topology:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     def log(self, name: str, tail: int = 4000) -> str:
         path = self.home / "service-logs" / f"{name}.log"
         return path.read_text(errors="replace")[-tail:] if path.exists() else ""
 
-    def _check_alive(self) -> None:
+    def check_alive(self) -> None:
         for name, proc in self.procs.items():
             if proc.poll() is not None:
                 raise DeploymentError(f"{name} exited with {proc.returncode}:\n{self.log(name)}")
@@ -212,7 +207,7 @@ class Topology:
         deadline = time.monotonic() + timeout
         last = "webserver not answering"
         while time.monotonic() < deadline:
-            self._check_alive()
+            self.check_alive()
             try:
                 status = location_status(self)
             except (httpx.HTTPError, DeploymentError) as err:
@@ -326,7 +321,7 @@ def wait_backfill(topology: Topology, backfill_id: str, timeout: float, poll: fl
     """Until the backfill has finished (any way); raises if a service dies or time runs out."""
     deadline = time.monotonic() + timeout
     while True:
-        topology._check_alive()
+        topology.check_alive()
         status = backfill_status(topology, backfill_id)
         if status.get("status") in FINISHED:
             return status
@@ -384,10 +379,12 @@ def pool_limits(instance, pools) -> dict[str, int]:
     return {pool: explicit.get(pool, default) for pool in pools}
 
 
-def backfill_runs(instance, backfill_id: str) -> list:
-    import dagster as dg
+def _of_backfill(backfill_id: str) -> dg.RunsFilter:
+    return dg.RunsFilter(tags={"dagster/backfill": backfill_id})
 
-    return list(instance.get_runs(dg.RunsFilter(tags={"dagster/backfill": backfill_id})))
+
+def backfill_runs(instance: dg.DagsterInstance, backfill_id: str) -> list[dg.DagsterRun]:
+    return list(instance.get_runs(_of_backfill(backfill_id)))
 
 
 def crash_daemon(topology: Topology, instance, backfill_id: str, *, after: int, timeout: float,
@@ -399,7 +396,6 @@ def crash_daemon(topology: Topology, instance, backfill_id: str, *, after: int, 
 
     A daemon killed while launching a run leaves that run STARTING; it holds its pools until run monitoring's
     `start_timeout_seconds` fails it, and run retries relaunch it."""
-    import dagster as dg
 
     def ready(runs: list) -> bool:
         done = sum(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
@@ -417,7 +413,7 @@ def crash_daemon(topology: Topology, instance, backfill_id: str, *, after: int, 
     restarted = time.time()
     topology.start_service("daemon")
     while True:
-        records = instance.get_run_records(dg.RunsFilter(tags={"dagster/backfill": backfill_id}))
+        records = instance.get_run_records(_of_backfill(backfill_id))
         fresh = [r.start_time for r in records if r.dagster_run.run_id not in launched and r.start_time]
         if fresh:
             return done, max(0.0, min(fresh) - restarted)

@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -33,7 +32,6 @@ from linelogic_assets.deploy import (
     wait_backfill,
 )
 from linelogic_assets.partitions import partition_key
-from linelogic_assets.resources import BallDontLieResource
 
 ARTIFACTS = Path(os.environ.get("LINELOGIC_TEST_ARTIFACTS", REPO_ROOT / "test-artifacts"))
 SPORTS = ["basketball_nba", "americanfootball_nfl"]
@@ -81,13 +79,7 @@ def deploy_config(tmp: Path) -> Path:
 
 
 def demo_window(config: Path) -> list[str]:
-    cfg = load_config(config)
-    days = [date.fromisoformat(str(cfg.demo.start)) + timedelta(days=i) for i in range(cfg.demo.days)]
-    client = BallDontLieResource(config_path=str(config)).client()
-    try:
-        return [str(partition_key(s, d)) for s, d in demo_slates(client, cfg.demo.sports, days)]
-    finally:
-        client.close()
+    return [str(partition_key(s, d)) for s, d in demo_slates(load_config(config), str(config))]
 
 
 def _bring_up(topology: Topology, partitions: list[str]) -> Deployment:

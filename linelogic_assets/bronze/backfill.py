@@ -18,6 +18,7 @@ from linelogic_assets.bronze.planning import Held, held_snapshots, naive_calls, 
 from linelogic_assets.bronze.store import BronzeStore
 from linelogic_assets.config import IngestConfig
 from linelogic_assets.providers.quota import QuotaLedger, estimate_oddsapi_cost
+from linelogic_assets.resources import BallDontLieResource
 from linelogic_assets.sports import League, league_for
 
 HISTORICAL_EVENTS_COST = estimate_oddsapi_cost("historical_events", {})
@@ -175,15 +176,23 @@ def held_events_schedule(root, league: League, days: list[date]) -> dict[date, l
     return {day: [(ev["id"], ev["commence_dt"]) for ev in events] for day, events in out.items()}
 
 
-def demo_slates(client, sports: list[str], days: list[date]) -> list[tuple[str, date]]:
-    """The demo window's (sport, slate date) partitions: the dates with games by BALLDONTLIE's free schedule,
-    every date for a league without it. `make run` materializes these; the deployment backfills them."""
+def demo_slates(cfg: IngestConfig, config_path: str | None = None, *, start: str | None = None,
+                days: int | None = None, sports: list[str] | None = None) -> list[tuple[str, date]]:
+    """The demo window's (sport, slate date) partitions (`demo` in the config unless overridden): the dates
+    with games by BALLDONTLIE's free schedule, every date for a league without it. `make run` materializes
+    these; the deployment backfills them."""
+    first = date.fromisoformat(start or cfg.demo.start)
+    window = [first + timedelta(days=i) for i in range(days or cfg.demo.days)]
     out: list[tuple[str, date]] = []
-    for sport in sports:
-        league = league_for(sport)
-        if league.has_balldontlie:
-            slates = [d for d, games in bdl_schedule(client, league, days).items() if games]
-        else:
-            slates = list(days)
-        out += [(sport, d) for d in slates]
+    client = BallDontLieResource(config_path=config_path).client()
+    try:
+        for sport in sports or cfg.demo.sports:
+            league = league_for(sport)
+            if league.has_balldontlie:
+                slates = [d for d, games in bdl_schedule(client, league, window).items() if games]
+            else:
+                slates = list(window)
+            out += [(sport, d) for d in slates]
+    finally:
+        client.close()
     return out
