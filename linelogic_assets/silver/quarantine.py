@@ -24,24 +24,25 @@ class Quarantine:
     records: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, kind: str, reason: str, *, provider: str | None = None, endpoint: str | None = None,
-            raw_ref: str | None = None, rows: int = 1, detail: Any = None) -> None:
+            raw_ref: str | None = None, rows: int = 1, detail: Any = None, column: str | None = None) -> None:
         self.records.append({
             "sport": self.sport, "table": self.table, "kind": kind, "reason": reason, "provider": provider,
-            "endpoint": endpoint, "raw_ref": raw_ref, "rows": rows,
+            "endpoint": endpoint, "raw_ref": raw_ref, "column": column, "rows": rows,
             "detail": json.dumps(detail, sort_keys=True, default=str) if detail is not None else None,
         })
 
     def response(self, r: RawResponse, reason: str, *, kind: str = "response", rows: int = 1,
-                 detail: Any = None) -> None:
-        """Quarantine something read from raw response `r`, traced back to its file."""
-        self.add(kind, reason, provider=r.provider, endpoint=r.endpoint, raw_ref=r.raw_ref, rows=rows, detail=detail)
+                 detail: Any = None, column: str | None = None) -> None:
+        """Quarantine something read from raw response `r`, traced back to its file (and the column at fault)."""
+        self.add(kind, reason, provider=r.provider, endpoint=r.endpoint, raw_ref=r.raw_ref, rows=rows, detail=detail,
+                 column=column)
 
     def invalid_json(self, r: RawResponse) -> None:
         self.response(r, "bronze holds this body as invalid JSON (kept, not parsed)")
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame.from_records(self.records, columns=[
-            "sport", "table", "kind", "reason", "provider", "endpoint", "raw_ref", "rows", "detail"])
+            "sport", "table", "kind", "reason", "provider", "endpoint", "raw_ref", "column", "rows", "detail"])
 
     def counts(self) -> dict[str, int]:
         return dict(Counter(r["kind"] for r in self.records))

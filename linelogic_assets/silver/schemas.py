@@ -78,7 +78,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     ]),
     "quarantine": pa.schema([
         ("sport", S), ("table", S), ("kind", S), ("reason", S), ("provider", S), ("endpoint", S),
-        ("raw_ref", S), ("rows", pa.int64()), ("detail", S),
+        ("raw_ref", S), ("column", S), ("rows", pa.int64()), ("detail", S),
     ]),
 }
 
