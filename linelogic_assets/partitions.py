@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import dagster as dg
 
@@ -23,6 +23,19 @@ def last_slate_date() -> date | None:
     """The latest slate date with a partition (cheap: the time dimension alone, not the cross product)."""
     last = slate_dates.get_last_partition_key()
     return date.fromisoformat(last) if last else None
+
+
+def slate_date_range() -> tuple[date, date]:
+    """The first and last slate date a real response can carry: FIRST_DATE to the real today plus the
+    horizon (`end_offset`). A date outside would make a bronze partition no asset can process."""
+    first = date.fromisoformat(FIRST_DATE)
+    last = last_slate_date()
+    return first, last if last is not None else first - timedelta(days=1)
+
+
+def slate_date_in_range(day: date) -> bool:
+    first, last = slate_date_range()
+    return first <= day <= last
 
 
 def partition_key(sport: str, day: date | str) -> dg.MultiPartitionKey:

@@ -34,13 +34,19 @@ class League:
         """The slate date of an aware timestamp."""
         if ts.tzinfo is None:
             raise ValueError(f"naive datetime {ts!r}: timestamps must be timezone-aware")
-        return ts.astimezone(self.tz).date()
+        try:
+            return ts.astimezone(self.tz).date()
+        except OverflowError:  # the calendar's first or last day, shifted past its edge
+            raise ValueError(f"{ts.isoformat()} has no date in {self.timezone}: out of the calendar's range") from None
 
     def slate_bounds_utc(self, day: date) -> tuple[datetime, datetime]:
         """[start, end) of a slate date in UTC."""
-        start = datetime.combine(day, time(0, 0), tzinfo=self.tz)
-        end = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=self.tz)
-        return start.astimezone(UTC), end.astimezone(UTC)
+        try:
+            start = datetime.combine(day, time(0, 0), tzinfo=self.tz)
+            end = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=self.tz)
+            return start.astimezone(UTC), end.astimezone(UTC)
+        except OverflowError:
+            raise ValueError(f"slate date {day} has no bounds in UTC: out of the calendar's range") from None
 
     def season_of(self, day: date) -> int:
         """The season label (its starting year) a date belongs to, as BALLDONTLIE counts it."""

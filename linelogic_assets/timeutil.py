@@ -2,24 +2,56 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import math
+from datetime import UTC, datetime, timedelta
+
+# a day inside the calendar's edges: any datetime parse_ts returns can be shown in any timezone
+# (offsets are under 24 h) without OverflowError
+_EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
+_LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
+
+
+class TimestampError(ValueError):
+    """A value that is not a timestamp we can use; the message is one line naming the value."""
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:40]}…({len(text)} chars)"
 
 
 def parse_ts(value: str | int | float) -> datetime:
-    """Parse an ISO 8601 string or unix seconds into an aware UTC datetime; naive input is refused."""
-    if isinstance(value, bool):
-        raise ValueError(f"not a timestamp: {value!r}")
+    """Parse an ISO 8601 string or unix seconds into an aware UTC datetime; naive input is refused.
+
+    Raises TimestampError (a ValueError) for anything else, whatever its type or size.
+    """
+    try:
+        parsed = _parse(value)
+    except TimestampError:
+        raise
+    except (ValueError, OverflowError, OSError, TypeError):  # out-of-range numbers, digits past int's limit
+        raise TimestampError(f"not a usable timestamp: {_shown(value)}") from None
+    if not _EARLIEST <= parsed <= _LATEST:
+        raise TimestampError(f"timestamp {_shown(value)} is out of range")
+    return parsed
+
+
+def _parse(value: object) -> datetime:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise TimestampError(f"not a timestamp: {_shown(value)} ({type(value).__name__})")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise TimestampError(f"not a timestamp: {value!r}")
     if isinstance(value, int | float):
         return datetime.fromtimestamp(value, tz=UTC)
-    text = str(value).strip()
+    text = value.strip()
     if text.isdigit():
         return datetime.fromtimestamp(int(text), tz=UTC)
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"not an ISO 8601 timestamp: {value!r}") from None
+        raise TimestampError(f"not an ISO 8601 timestamp: {_shown(value)}") from None
     if parsed.tzinfo is None:
-        raise ValueError(f"timestamp {value!r} has no timezone: add Z or an offset, e.g. {text}Z")
+        raise TimestampError(f"timestamp {_shown(value)} has no timezone: add Z or an offset, e.g. {text[:32]}Z")
     return parsed.astimezone(UTC)
 
 

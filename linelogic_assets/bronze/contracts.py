@@ -54,6 +54,15 @@ def _missing(obj: Any, keys: tuple[str, ...]) -> list[str]:
     return [k for k in keys if k not in obj] if isinstance(obj, dict) else list(keys)
 
 
+def _listed(obj: Any, key: str, problems: list[str]) -> list:
+    """obj[key] when it is a list; anything else there is a problem, not a crash."""
+    value = obj.get(key, []) if isinstance(obj, dict) else []
+    if isinstance(value, list):
+        return value
+    problems.append(f"{key} is {type(value).__name__}, not a list")
+    return []
+
+
 def odds_event_problems(event: Any, *, with_bookmakers: bool) -> list[str]:
     problems: list[str] = []
     if not isinstance(event, dict):
@@ -68,10 +77,10 @@ def odds_event_problems(event: Any, *, with_bookmakers: bool) -> list[str]:
         for book in books:
             for k in _missing(book, ("key", "markets")):
                 problems.append(f"bookmaker missing {k!r}")
-            for market in book.get("markets", []) if isinstance(book, dict) else []:
+            for market in _listed(book, "markets", problems):
                 for k in _missing(market, ("key", "outcomes")):
                     problems.append(f"market missing {k!r}")
-                for outcome in market.get("outcomes", []) if isinstance(market, dict) else []:
+                for outcome in _listed(market, "outcomes", problems):
                     for k in _missing(outcome, ("name", "price")):
                         problems.append(f"outcome missing {k!r}")
     return problems
@@ -129,8 +138,50 @@ def _bdl_problems(endpoint: str, body: Any) -> list[str]:
     return out
 
 
+# Limits on what can be a response at all. Real responses are at most ~10 levels deep and a few MB
+# (the biggest are BALLDONTLIE pages saved as one list by earlier pipelines, tens of MB): anything
+# beyond is not a provider answer, and parsing it whole could exhaust the stack or the memory.
+MAX_DEPTH = 64  # nesting levels of arrays/objects
+MAX_FILE_BYTES = 256 * 2**20  # 256 MiB
+
+
+class LimitExceeded(ContractError):
+    """A body past the size or nesting limit: refused before (or instead of) being read whole."""
+
+    def __init__(self, message: str, limit: str) -> None:
+        super().__init__(message)
+        self.limit = limit  # too_large | too_deep
+
+
+def too_large(size: int) -> LimitExceeded | None:
+    """The refusal of a body of `size` bytes, or None when it is within the limit."""
+    if size <= MAX_FILE_BYTES:
+        return None
+    return LimitExceeded(f"{size:,} bytes, larger than {MAX_FILE_BYTES:,} ({MAX_FILE_BYTES / 2**20:.0f} MiB): "
+                         "not a provider response", "too_large")
+
+
+def _too_deep() -> LimitExceeded:
+    return LimitExceeded(f"nested deeper than {MAX_DEPTH} levels: not a provider response", "too_deep")
+
+
+def _check_depth(body: Any) -> None:
+    """Walk the parsed body without recursion, stopping at the first container past MAX_DEPTH."""
+    stack = [(body, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is None:
+            continue
+        if depth > MAX_DEPTH:
+            raise _too_deep()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+
+
 def decode(content: bytes) -> Any:
     """Parse bytes as one JSON document, with a one-line reason for what it is if it is not."""
+    if (err := too_large(len(content))) is not None:
+        raise err
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -139,15 +190,20 @@ def decode(content: bytes) -> Any:
         raise ContractError("empty file")
     try:
         body = json.loads(text)
+    except RecursionError:  # json's parser recurses per level: ~1,000 levels exhaust the stack
+        raise _too_deep() from None
     except json.JSONDecodeError as err:
         # an error at the very end of the input (or an unterminated string) means the body was cut off
         if err.pos >= len(text.rstrip()) - 1 or err.msg.startswith("Unterminated string"):
             raise ContractError(f"truncated JSON: {err.msg} at byte {err.pos} of {len(content)}") from None
         raise ContractError(f"not JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
+    except ValueError as err:  # e.g. an integer literal past Python's digit limit
+        raise ContractError(f"not JSON we can read: {str(err).splitlines()[0][:120]}") from None
+    _check_depth(body)
     if isinstance(body, str):
         try:
             json.loads(body)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             raise ContractError("a bare JSON string, not a response") from None
         raise ContractError("double-encoded JSON: the file is a JSON string that itself contains JSON")
     return body
@@ -166,7 +222,8 @@ def classify(provider: str, endpoint: str, body: Any) -> Classified:
     result = Classified([body])
     if isinstance(body, list) and body and all(isinstance(r, dict) and "data" in r for r in body):
         result = Classified(list(body), envelope="list_of_responses", notes=[f"a list of {len(body)} responses"])
-    elif endpoint == "stats" and isinstance(body, dict) and set(body) == {"home", "visitor"}:
+    elif (endpoint == "stats" and isinstance(body, dict) and set(body) == {"home", "visitor"}
+          and all(isinstance(v, list) for v in body.values())):
         rows = [*body["home"], *body["visitor"]]
         result = Classified([{"data": rows}], envelope="grouped_home_visitor",
                             notes=["stats rows regrouped as {home, visitor}; rows unchanged"])

@@ -4,6 +4,10 @@ Each file is judged whole before anything is written: a file that is not a valid
 named endpoint is rejected with a one-line reason and leaves nothing behind. A valid file lands in
 the partition of every slate date it contains, with a manifest naming its original path and sha256;
 importing the same bytes again is a no-op.
+
+`import_file` is the one error boundary per file: whatever goes wrong (a malformed body, a timestamp
+that is not one, a date no partition holds, another sport, an exception nothing foresaw), it raises
+ImportRejected with the file name and a one-line reason, so a batch rejects that file and goes on.
 """
 
 from __future__ import annotations
@@ -16,17 +20,39 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from linelogic_assets.bronze.contracts import Classified, ContractError, classify, decode
+from linelogic_assets.bronze.contracts import (
+    Classified,
+    ContractError,
+    LimitExceeded,
+    classify,
+    decode,
+    too_large,
+)
 from linelogic_assets.bronze.store import BronzeStore, atomic_write, sha256
+from linelogic_assets.partitions import slate_date_range
 from linelogic_assets.providers.balldontlie import game_slate_date
-from linelogic_assets.sports import League, league_for
-from linelogic_assets.timeutil import parse_ts
+from linelogic_assets.redact import scrub
+from linelogic_assets.sports import League, UnknownSportError, league_for
+from linelogic_assets.timeutil import TimestampError, parse_ts
 
 _PATH_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
+_MAX_REASON = 300  # characters: a rejection stays one readable terminal line
 
 
 class ImportRejected(ValueError):
-    """The file is not importable as that endpoint's response; the message is the one-line reason."""
+    """A file not imported, with the one-line reason: `<file name>: <reason>`.
+
+    `kind` classifies the reason: missing, unknown_sport, too_large, too_deep, not_a_response, sport_mismatch,
+    bad_timestamp, no_slate_date, date_out_of_range, not_stored (writing bronze failed) or
+    unexpected (an exception type nothing above names; the message names it).
+    """
+
+    def __init__(self, path: Path | str, reason: str, kind: str = "not_a_response") -> None:
+        self.file = Path(path).name
+        self.kind = kind
+        text = " ".join(scrub(str(reason)).split())
+        self.reason = text if len(text) <= _MAX_REASON else text[: _MAX_REASON - 1] + "…"
+        super().__init__(f"{self.file}: {self.reason}")
 
 
 @dataclass
@@ -47,44 +73,142 @@ def _oddsapi_events(endpoint: str, body: Any) -> list[dict]:
     return data if isinstance(data, list) else []
 
 
+def _when(value: Any, what: str) -> datetime:
+    """parse_ts, its error naming the field it came from."""
+    try:
+        return parse_ts(value)
+    except ValueError as err:
+        raise TimestampError(f"{what}: {err}") from None
+
+
+def _slate_of(league: League, value: Any, what: str) -> date:
+    try:
+        return league.slate_date(_when(value, what))
+    except TimestampError:
+        raise
+    except ValueError as err:
+        raise TimestampError(f"{what}: {err}") from None
+
+
 def _max_last_update(events: Iterable[dict]) -> datetime | None:
     stamps = []
     for ev in events:
         for book in ev.get("bookmakers", []) or []:
+            what = f"bookmaker {book.get('key')!r} of event {ev.get('id')!r}"
             if book.get("last_update"):
-                stamps.append(parse_ts(book["last_update"]))
-            stamps += [parse_ts(m["last_update"]) for m in book.get("markets", []) if m.get("last_update")]
+                stamps.append(_when(book["last_update"], f"{what} last_update"))
+            stamps += [_when(m["last_update"], f"{what} market {m.get('key')!r} last_update")
+                       for m in book.get("markets", []) if m.get("last_update")]
     return max(stamps) if stamps else None
 
 
 def slate_dates(provider: str, endpoint: str, classified: Classified, league: League) -> set[date]:
+    """The slate dates a response's games fall on; a timestamp it cannot read raises TimestampError."""
     found: set[date] = set()
     for body in classified.responses:
         if provider == "oddsapi" and endpoint != "sports":
-            found |= {league.slate_date(parse_ts(ev["commence_time"])) for ev in _oddsapi_events(endpoint, body)}
+            found |= {_slate_of(league, ev["commence_time"], f"event {ev.get('id')!r} commence_time")
+                      for ev in _oddsapi_events(endpoint, body)}
         elif provider == "balldontlie":
             rows = body.get("data")
             for row in rows if isinstance(rows, list) else [rows]:
                 game = row.get("game") if endpoint == "stats" else row if endpoint == "games" else None
-                d = game_slate_date(game, league) if isinstance(game, dict) else None
+                if not isinstance(game, dict):
+                    continue
+                try:
+                    d = game_slate_date(game, league)
+                except ValueError as err:
+                    raise TimestampError(f"game {game.get('id')!r} date: {err}") from None
                 if d:
                     found.add(d)
     return found
 
 
 def snapshot_time(provider: str, endpoint: str, body: Any) -> tuple[datetime | None, str | None]:
-    """When the response was observed, and how we know."""
+    """When the response was observed, and how we know; a timestamp it cannot read raises TimestampError."""
     if provider != "oddsapi":
         return None, None
     if endpoint.startswith("historical_"):
-        return parse_ts(body["timestamp"]), "historical_timestamp"
+        return _when(body["timestamp"], "historical timestamp"), "historical_timestamp"
     if endpoint in ("odds", "event_odds"):
         latest = _max_last_update(_oddsapi_events(endpoint, body))
         return latest, "max_last_update" if latest else None
     if endpoint == "scores":
-        stamps = [parse_ts(ev["last_update"]) for ev in body if ev.get("last_update")]
+        stamps = [_when(ev["last_update"], f"event {ev.get('id')!r} last_update") for ev in body if ev.get("last_update")]
         return (max(stamps), "max_last_update") if stamps else (None, None)
     return None, None
+
+
+def _other_sports(provider: str, endpoint: str, classified: Classified, league: League) -> str | None:
+    """The events whose sport_key is not the league's, described in a line (None: all match)."""
+    if provider != "oddsapi" or endpoint == "sports":
+        return None
+    keys = [ev.get("sport_key") for body in classified.responses for ev in _oddsapi_events(endpoint, body)]
+    wrong = sorted({repr(k) for k in keys if k != league.sport_key})
+    if not wrong:
+        return None
+    count = sum(1 for k in keys if k != league.sport_key)
+    return f"sport_key {', '.join(wrong[:3])} in {count} of {len(keys)} events, not --sport {league.sport_key!r}"
+
+
+def _out_of_range(dates: Iterable[date], what: str) -> str | None:
+    first, last = slate_date_range()
+    bad = sorted(d for d in dates if not first <= d <= last)
+    if not bad:
+        return None
+    more = f" (+{len(bad) - 3} more)" if len(bad) > 3 else ""
+    return (f"{what} {', '.join(map(str, bad[:3]))}{more} {'is' if len(bad) == 1 else 'are'} outside the "
+            f"platform's slate dates {first}..{last} (its first partition date to today plus the partitions' "
+            "horizon): no real response carries it")
+
+
+@dataclass
+class _Judged:
+    content: bytes
+    digest: str
+    classified: Classified
+    dates: set[date]
+    snapshot: datetime | None
+    snapshot_source: str | None
+
+
+def _judge(path: Path, *, provider: str, endpoint: str, league: League, day: date | None) -> _Judged:
+    """Everything that decides whether the file is importable, before anything is written."""
+    if not path.is_file():
+        raise ImportRejected(path, "not a file" if path.exists() else "no such file", "missing")
+    if (big := too_large(path.stat().st_size)) is not None:  # before reading: never load a huge file
+        raise ImportRejected(path, str(big), "too_large")
+    content = path.read_bytes()
+    try:
+        classified = classify(provider, endpoint, decode(content))
+    except LimitExceeded as err:
+        raise ImportRejected(path, str(err), err.limit) from None
+    except ContractError as err:
+        raise ImportRejected(path, str(err), "not_a_response") from None
+    if (mismatch := _other_sports(provider, endpoint, classified, league)) is not None:
+        raise ImportRejected(path, mismatch, "sport_mismatch")
+    try:
+        dates = slate_dates(provider, endpoint, classified, league)
+        snap, snap_source = snapshot_time(provider, endpoint, classified.responses[0])
+    except TimestampError as err:
+        raise ImportRejected(path, f"bad timestamp: {err}", "bad_timestamp") from None
+    if not dates:
+        if day is None:
+            m = _PATH_DATE.search(str(path))
+            try:
+                day = date.fromisoformat(m.group(1)) if m else None
+            except ValueError:
+                raise ImportRejected(path, f"{m.group(1)} in its path is not a date; pass --date",
+                                     "no_slate_date") from None
+        if day is None:
+            raise ImportRejected(path, "the response names no slate date and none is in its path; pass --date",
+                                 "no_slate_date")
+        dates = {day}
+    if (reason := _out_of_range(dates, "slate date")) is not None:
+        raise ImportRejected(path, reason, "date_out_of_range")
+    if snap is not None and (reason := _out_of_range([league.slate_date(snap)], "snapshot time on")) is not None:
+        raise ImportRejected(path, reason, "date_out_of_range")
+    return _Judged(content, sha256(content), classified, dates, snap, snap_source)
 
 
 def import_file(
@@ -96,41 +220,42 @@ def import_file(
     sport: str,
     day: date | None = None,
 ) -> ImportResult:
-    content = path.read_bytes()
-    digest = sha256(content)
-    league = league_for(sport)
+    """Import one file, or raise ImportRejected: the only exception it raises, whatever went wrong."""
     try:
-        body = decode(content)
-        classified = classify(provider, endpoint, body)
-        dates = slate_dates(provider, endpoint, classified, league)
-    except ContractError as err:
-        raise ImportRejected(f"{path.name}: {err}") from None
-    except (KeyError, ValueError, TypeError) as err:
-        raise ImportRejected(f"{path.name}: unreadable {endpoint} response ({type(err).__name__}: {err})") from None
-    if not dates:
-        if day is None:
-            m = _PATH_DATE.search(str(path))
-            day = date.fromisoformat(m.group(1)) if m else None
-        if day is None:
-            raise ImportRejected(f"{path.name}: the response names no slate date and none is in its path; pass --date")
-        dates = {day}
+        league = league_for(sport)
+        judged = _judge(path, provider=provider, endpoint=endpoint, league=league, day=day)
+    except ImportRejected:
+        raise
+    except UnknownSportError as err:
+        raise ImportRejected(path, str(err), "unknown_sport") from None
+    except Exception as err:  # the one boundary: whatever judging a file raises (RecursionError, MemoryError...)
+        raise ImportRejected(path, f"unexpected {type(err).__name__}: {err}", "unexpected") from None
+    try:
+        return _store(store, path, judged, provider=provider, endpoint=endpoint, sport=league.sport_key)
+    except Exception as err:  # disk full, permissions: the file was fine, bronze could not take it
+        raise ImportRejected(path, f"not stored: {type(err).__name__}: {err}", "not_stored") from None
 
+
+def _store(store: BronzeStore, path: Path, judged: _Judged, *, provider: str, endpoint: str, sport: str) -> ImportResult:
+    classified, digest, dates = judged.classified, judged.digest, judged.dates
     marker = store.root / "checkpoints" / "import" / provider / f"{digest}.json"
     if marker.exists():
         return ImportResult(path, "duplicate", digest, sorted(map(str, dates)), json.loads(marker.read_text())["folders"])
 
-    snap, snap_source = snapshot_time(provider, endpoint, classified.responses[0])
+    snap, snap_source = judged.snapshot, judged.snapshot_source
     run_id = f"import-{digest[:16]}"  # deterministic: a crashed import resumes instead of duplicating
     folders = []
     for d in sorted(dates):
-        if (store.root / "bronze" / f"provider={provider}" / f"sport={sport}" / f"date={d}" / f"run_id={run_id}").exists():
+        done = store.root / "bronze" / f"provider={provider}" / f"sport={sport}" / f"date={d}" / f"run_id={run_id}"
+        if done.exists():
+            folders.append((done / f"endpoint={endpoint}").relative_to(store.root).as_posix())
             continue
         writer = store.open(provider=provider, sport=sport, day=d, run_id=run_id, endpoint=endpoint, source="import",
                             extra={"original_path": str(path.resolve()), "envelope": classified.envelope,
                                    "api_version": classified.api_version, "notes": classified.notes,
                                    "slate_dates_in_file": sorted(map(str, dates))})
         writer.add_raw(
-            content,
+            judged.content,
             valid_json=True,
             extra={
                 "original_path": str(path.resolve()),
