@@ -155,6 +155,11 @@ class PregameSensor(_Strict):
     # a window is requested this long before its target, so the snapshot lands at or before the target
     # (never after it: gold's as-of rule would not use it); a run that starts late buys the history instead
     lead_seconds: int = Field(120, ge=0, le=1800)
+    # wall time between two ticks of the sensor as the daemon runs it: its 15 s interval on the daemon's 5 s
+    # loop lands 15.1-19.9 s apart (bench/sensors.py). × the clock's speed and the safety factor (the run's
+    # start) it lengthens the lead where ticks would outrun it, e.g. the demo's 10× clock (`window_lead`)
+    expected_tick_gap_seconds: float = Field(20.0, gt=0, le=600)
+    tick_gap_safety: float = Field(1.5, ge=1, le=10)
     schedule_refresh_minutes: int = Field(10, ge=1)  # provider time between reads of the free /events listing
     max_runs_per_tick: int = Field(20, ge=1)  # paging: what does not fit is requested on the next tick
 

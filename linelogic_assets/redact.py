@@ -2,33 +2,40 @@
 
 The Odds API takes its key in the query string, so any URL that reaches text must pass through
 `redact_url`; free text is scrubbed with `scrub`, which also removes every registered secret value.
+Secrets come from the environment only, so the variables that hold them are registered whenever text is
+scrubbed: a process that never built a client (the CLI printing a service's log) still masks the keys.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 MASK = "***"
 SECRET_PARAMS = frozenset({"apikey", "api_key", "key", "token", "access_token"})
 SECRET_HEADERS = frozenset({"authorization", "x-api-key", "cookie", "set-cookie"})
+SECRET_ENV = ("ODDS_API_KEY", "BALLDONTLIE_API_KEY", "LINELOGIC_ALERT_WEBHOOK_URL")
 _PARAM_RE = re.compile(r"(?i)\b(apiKey|api_key|access_token|token)=([^&\s\"'#]+)")
 _secrets: set[str] = set()
 _lock = threading.Lock()
 
 
 def register_secret(value: str | None) -> None:
-    """Remember a secret value so `scrub` removes it wherever it appears."""
+    """Remember a secret value so `scrub` removes it wherever it appears (also as a URL writes it)."""
     if value and len(value) >= 4:
         with _lock:
-            _secrets.add(value)
+            _secrets.update({value, quote(value, safe="")})
 
 
 def scrub(text: str) -> str:
+    """The one redaction rule: secret query parameters masked, then every registered secret value."""
+    for name in SECRET_ENV:
+        register_secret(os.environ.get(name))
     text = _PARAM_RE.sub(lambda m: f"{m.group(1)}={MASK}", text)
-    for secret in tuple(_secrets):
+    for secret in sorted(_secrets, key=len, reverse=True):  # a secret inside a longer one goes with it
         if secret in text:
             text = text.replace(secret, MASK)
     return text

@@ -1,6 +1,20 @@
+import json
 import logging
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
 
+import dagster as dg
+import pytest
+
+from linelogic_assets.cli import main
+from linelogic_assets.definitions import defs
+from linelogic_assets.deploy import DeploymentError
+from linelogic_assets.providers.errors import AuthError
 from linelogic_assets.redact import MASK, RedactingFilter, redact_url, register_secret, scrub
+from linelogic_assets.resources import LakeResource, OddsApiResource
+from linelogic_assets_tests.bronze.test_assets import write_config
 
 
 def test_redact_url_masks_the_key_and_keeps_the_rest() -> None:
@@ -20,3 +34,111 @@ def test_log_filter_scrubs_httpx_style_messages() -> None:
                                ("https://x/v4/sports?apiKey=zzzsecretzzz", "HTTP/1.1 200 OK"), None)
     RedactingFilter().filter(record)
     assert "zzzsecretzzz" not in record.getMessage()
+
+
+# -- redaction on every path: a provider that echoes the caller's key in its error bodies ------------------
+class EchoingProvider:
+    """Both providers on 127.0.0.1, answering every call with `status` and a JSON body that repeats the key
+    the caller sent (The Odds API's `apiKey` query parameter, BALLDONTLIE's Authorization header) as bare
+    text, which no URL pattern catches: only the registered secret does."""
+
+    def __init__(self, status: int) -> None:
+        self.status, self.calls = status, 0
+        provider = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                provider.calls += 1
+                query = dict(parse_qsl(urlsplit(self.path).query))
+                key = query.get("apiKey") or self.headers.get("Authorization") or ""
+                text = (f"the key {key} is not valid" if provider.status == 401
+                        else f"internal error while serving {key}")
+                body = json.dumps({"message": text, "error": text,
+                                   "error_code": "INVALID_KEY" if provider.status == 401 else None}).encode()
+                self.send_response(provider.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(params=[401, 500])
+def echoing(request, lake_root, monkeypatch, tmp_path):
+    """A live-mode config against the echoing provider, with fresh keys only in the environment."""
+    provider = EchoingProvider(request.param)
+    keys = {"ODDS_API_KEY": f"odds{uuid.uuid4().hex}", "BALLDONTLIE_API_KEY": f"bdl{uuid.uuid4().hex}"}
+    for name, key in keys.items():
+        monkeypatch.setenv(name, key)
+    retry = {"max_attempts": 2, "backoff_base_seconds": 0, "backoff_max_seconds": 0, "timeout_seconds": 5,
+             "circuit_breaker_failures": 5, "circuit_breaker_reset_seconds": 60}
+    config = write_config(tmp_path, mode="live", oddsapi__base_url=provider.url, balldontlie__base_url=provider.url,
+                          oddsapi__retry=retry, balldontlie__retry=retry)
+    yield config, set(keys.values()), provider
+    provider.close()
+
+
+def _assert_no_key(keys: set[str], *texts: str) -> None:
+    for text in texts:
+        for key in keys:
+            assert key not in text, f"a key leaked: {text!r}"
+
+
+def test_plan_backfill_never_prints_a_key_the_provider_echoes(echoing, capfd, caplog) -> None:
+    config, keys, provider = echoing
+    caplog.set_level(logging.DEBUG)
+    code = main(["--config", config, "plan", "backfill", "--sport", "nba", "--start", "2025-11-10",
+                 "--end", "2025-11-11"])
+    out, err = capfd.readouterr()
+    assert code == 2 and "cannot plan:" in err and provider.calls >= 1
+    assert MASK in err  # the echoed key was there, and it is masked
+    _assert_no_key(keys, out, err, caplog.text, *(r.getMessage() for r in caplog.records))
+
+
+def test_the_pregame_sensor_never_logs_a_key_the_provider_echoes(echoing, capfd, caplog) -> None:
+    config, keys, provider = echoing
+    caplog.set_level(logging.DEBUG)
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    sensor = defs.get_sensor_def("pregame_snapshots_nba")
+    resources = {"lake": LakeResource(config_path=config), "oddsapi": OddsApiResource(config_path=config)}
+    with dg.instance_for_test() as instance:
+        ctx = dg.build_sensor_context(instance=instance, resources=resources, definitions=defs)
+        ctx.log.addHandler(Keep())
+        data = sensor.evaluate_tick(ctx)
+    out, err = capfd.readouterr()
+    warnings = [r.getMessage() for r in records if r.levelno >= logging.WARNING]
+    assert provider.calls >= 1 and any("/events unavailable" in m for m in warnings)
+    assert any(MASK in m for m in warnings)  # the echoed key was there, and it is masked
+    _assert_no_key(keys, out, err, caplog.text, data.skip_message or "", data.cursor or "",
+                   *(r.getMessage() for r in records), *(r.getMessage() for r in caplog.records))
+
+
+def test_a_typed_provider_error_scrubs_its_own_text_at_construction() -> None:
+    key = f"k{uuid.uuid4().hex}"
+    register_secret(key)
+    err = AuthError(f"the key {key} is not valid", provider="oddsapi", endpoint="odds", code=f"BAD_{key}")
+    _assert_no_key({key}, str(err), repr(err), err.message, *map(str, err.args))
+    assert MASK in err.message
+
+
+def test_a_key_only_in_the_environment_is_scrubbed_where_no_client_was_built(monkeypatch) -> None:
+    """The CLI printing a service's log tail never built a client, so nothing registered the key there."""
+    key = f"env{uuid.uuid4().hex}"
+    monkeypatch.setenv("ODDS_API_KEY", key)
+    _assert_no_key({key}, scrub(f"daemon log: the key {key} is not valid"),
+                   str(DeploymentError(f"daemon exited with 1:\n... the key {key} is not valid")))

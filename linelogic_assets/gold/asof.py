@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
+from linelogic_assets.bronze.planning import CLOSE_EPSILON
+
 MARKET_KEY = ["canonical_event_id", "bookmaker", "market"]
 
 
@@ -39,6 +41,28 @@ def asof_points(events: pd.DataFrame, odds: pd.DataFrame, windows: Sequence[tupl
     if now is not None:
         points = points[points["asof_time_utc"] <= pd.Timestamp(now)]
     return points.reset_index(drop=True)
+
+
+def close_source(points: pd.DataFrame, lines: pd.DataFrame, bucket: str, staleness: timedelta,
+                 examples: int = 10) -> dict:
+    """Where each event's CLOSE bucket came from. The as-of rule gives a book's last pregame quote at or
+    before commence, so when the CLOSE window's own snapshot is missing (a missed window, a failed run)
+    CLOSE falls back to an earlier snapshot, T-15m's or older, without a gap to show it. Per event, by its
+    freshest CLOSE quote: `close_snapshot` when that lies within the window's `staleness` of the CLOSE
+    target (commence − 1 s), else `earlier_snapshot`; `no_quote` when no book quoted at all. With the
+    oldest such quote's age (`max_age_minutes`) and some fallback event ids."""
+    due = points.loc[points["bucket"] == bucket, "canonical_event_id"].drop_duplicates()
+    close = lines[lines["bucket"] == bucket]
+    g = close.groupby("canonical_event_id")
+    age = pd.to_timedelta(g["asof_time_utc"].max() - g["snapshot_time_utc"].max()).dt.total_seconds()
+    on_time = age <= (staleness + CLOSE_EPSILON).total_seconds()
+    return {
+        "close_snapshot": int(on_time.sum()),
+        "earlier_snapshot": int((~on_time).sum()),
+        "no_quote": int((~due.isin(age.index)).sum()),
+        "max_age_minutes": round(float(age.max()) / 60, 1) if len(age) else 0.0,
+        "fallback_events": sorted(age.index[~on_time])[:examples],
+    }
 
 
 def snapshot_points(odds: pd.DataFrame) -> pd.DataFrame:

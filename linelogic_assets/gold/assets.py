@@ -14,7 +14,7 @@ import pandas as pd
 
 from linelogic_assets.config import IngestConfig
 from linelogic_assets.gold import checks
-from linelogic_assets.gold.asof import asof_points
+from linelogic_assets.gold.asof import asof_points, close_source
 from linelogic_assets.gold.clv import clv_evaluation as clv_rows
 from linelogic_assets.gold.consensus import consensus, lines_asof, series_lines
 from linelogic_assets.gold.movement import book_series, consensus_series, movement_features
@@ -60,14 +60,24 @@ def _specs(asset: str) -> list[dg.AssetCheckSpec]:
 @dg.asset(ins={"odds_snapshot": _silver["odds_snapshot"], "event": _silver["event"]},
           check_specs=_specs("book_lines"),
           description="Each book's last pregame quote at or before each as-of bucket (OPEN, T-6h, T-60m, T-15m, "
-          "CLOSE), with implied and devigged fair probabilities per method and the outlier flag.", **_gold)
+          "CLOSE), with implied and devigged fair probabilities per method and the outlier flag. Metadata "
+          "`close_source` counts the events whose CLOSE is the CLOSE window's snapshot and those whose CLOSE fell "
+          "back to an earlier one (with the oldest age).", **_gold)
 def book_lines(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi: OddsApiResource,
                odds_snapshot: pd.DataFrame, event: pd.DataFrame) -> Iterator:
     sport, day = sport_and_date(context)
     cfg = lake.config
     points = asof_points(event, odds_snapshot, windows(cfg), run_now(context, oddsapi))
     frame = _stamp(lines_asof(odds_snapshot, points, cfg.gold), sport, day)
-    yield dg.Output(frame, metadata={"rows": len(frame), "buckets_due": len(points)})
+    close = close_bucket(cfg)
+    source = close_source(points, frame, close, cfg.snapshot_schedule.staleness()[close])
+    yield dg.Output(frame, metadata={
+        "rows": len(frame), "buckets_due": len(points),
+        # which CLOSE the CLV and closing features stand on: the CLOSE snapshot, or an earlier one in its place
+        "close_source": dg.MetadataValue.json(source),
+        "close_fallbacks": source["earlier_snapshot"],
+        "close_max_age_minutes": source["max_age_minutes"],
+    })
     yield from _results("book_lines", checks.GoldInputs(cfg.gold, frame))
 
 

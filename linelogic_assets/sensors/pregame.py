@@ -2,10 +2,15 @@
 cadence between them, turned into runs of the slate's bronze odds partition.
 
 The decision is a pure function of the cursor, the free /events listing and the provider's clock
-(`evaluate`), so it is tested tick by tick without Dagster's daemon. A window is requested
-`lead_seconds` before its target: the run's live snapshot then lands at or before the target, which is
-what gold's as-of rule needs. A run that starts late is not wrong, only dearer: the odds asset buys the
-target's historical snapshot instead.
+(`evaluate`), so it is tested tick by tick without Dagster's daemon. A window is requested `window_lead`
+before its target: the run's live snapshot then lands at or before the target, which is what gold's
+as-of rule needs. The lead covers the gap between two ticks in provider time (the daemon's tick gap
+times the clock's speed), or a tick would step over the window. A run that starts late is not wrong,
+only dearer: the odds asset buys the target's historical snapshot instead.
+
+No window is skipped silently: one asked after its target passed is requested at once and flagged late
+(run tag `linelogic/late_windows`, a warning), and one still open when its game starts (CLOSE, after a
+tick gap over tip-off) is recorded as missed in the cursor, the tick's log and its skip reason.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from linelogic_assets.config import IngestConfig
 from linelogic_assets.jobs import pregame_odds_job
 from linelogic_assets.partitions import last_slate_date, partition_key
 from linelogic_assets.providers.errors import ProviderError
+from linelogic_assets.redact import scrub
 from linelogic_assets.resources import LakeResource, OddsApiResource
 from linelogic_assets.sensors.lifecycle import CALLED_OFF, silver_events
 from linelogic_assets.sports import League, league_for
@@ -29,6 +35,7 @@ from linelogic_assets.timeutil import parse_ts
 
 CURSOR_VERSION = 1
 FORGET_AFTER = timedelta(days=1)  # a started game leaves the cursor this long after commence
+TICK_INTERVAL_SECONDS = 15  # the daemon's ticks land 15-20 s apart (its loop runs every 5 s)
 
 
 @dataclass
@@ -47,6 +54,7 @@ class PregameState:
     done: dict[str, dict[str, str]] = field(default_factory=dict)  # event id → window → target requested
     sampled: dict[str, str] = field(default_factory=dict)  # slate date → last snapshot requested
     wake: datetime | None = None  # when the next window, sample or listing refresh falls due
+    missed: dict[str, dict[str, str]] = field(default_factory=dict)  # event id → window → target never asked
 
     @classmethod
     def loads(cls, cursor: str | None) -> PregameState:
@@ -59,7 +67,7 @@ class PregameState:
             refreshed=parse_ts(d["refreshed"]) if d.get("refreshed") else None,
             games={k: Game(parse_ts(c), parse_ts(f)) for k, (c, f) in d["games"].items()},
             dropped=d["dropped"], done=d["done"], sampled=d["sampled"],
-            wake=parse_ts(d["wake"]) if d.get("wake") else None,
+            wake=parse_ts(d["wake"]) if d.get("wake") else None, missed=d.get("missed", {}),
         )
 
     def dumps(self) -> str:
@@ -68,7 +76,7 @@ class PregameState:
             "refreshed": self.refreshed.isoformat() if self.refreshed else None,
             "games": {k: [g.commence.isoformat(), g.first_seen.isoformat()] for k, g in sorted(self.games.items())},
             "dropped": self.dropped, "done": self.done, "sampled": self.sampled,
-            "wake": self.wake.isoformat() if self.wake else None,
+            "wake": self.wake.isoformat() if self.wake else None, "missed": self.missed,
         }, separators=(",", ":"))
 
 
@@ -80,6 +88,7 @@ class SlateRequest:
     kind: str  # "window" | "sample"
     targets: tuple[Target, ...]
     at: datetime
+    late: tuple[Target, ...] = ()  # targets already past when asked: served from history (held or bought)
 
     def run_key(self, sport: str) -> str:
         if self.kind == "sample":
@@ -96,6 +105,9 @@ class SlateRequest:
             tags["linelogic/windows"] = ",".join(sorted({t.window for t in self.targets}))
             tags["linelogic/target_time"] = min(t.at for t in self.targets).isoformat()
             tags["linelogic/games"] = str(len({t.event_id for t in self.targets}))
+        if self.late:
+            tags["linelogic/late_windows"] = ",".join(sorted({t.window for t in self.late}))
+            tags["linelogic/late_targets"] = str(len(self.late))
         return tags
 
 
@@ -106,6 +118,21 @@ class PregameTick:
     dropped_now: dict[str, str]  # games dropped on this tick, and why
     waiting: int  # due work left for the next tick (paging)
     next_wake: datetime | None  # the earliest time something new becomes due
+    lead: timedelta = timedelta(0)  # how long before its target each window was asked for
+    missed_now: list[Target] = field(default_factory=list)  # windows whose game started before they were asked
+
+
+def window_lead(cfg: IngestConfig, clock_speed: float) -> timedelta:
+    """How long before its target a window is requested: `lead_seconds`, or longer when the sensor's
+    ticks (`expected_tick_gap_seconds` of wall time apart, × `tick_gap_safety` for the run's start) span
+    more provider time at `clock_speed` (provider seconds per wall second: 1 live, 10 in the demo), so
+    a tick always lands inside the lead. Never longer than the tightest window's staleness, past which
+    the early snapshot could not serve the window (the config already holds `lead_seconds` to it)."""
+    auto = cfg.automation.pregame
+    staleness = cfg.snapshot_schedule.staleness()
+    caps = [staleness[w.name] for w in cfg.snapshot_schedule.windows if not w.first_seen]
+    need = timedelta(seconds=auto.expected_tick_gap_seconds * clock_speed * auto.tick_gap_safety)
+    return max(timedelta(seconds=auto.lead_seconds), min([need, *caps]))
 
 
 def evaluate(
@@ -116,12 +143,13 @@ def evaluate(
     listing: dict[str, datetime] | None = None,
     called_off: dict[str, str] | None = None,
     can_request=lambda slate: True,
+    clock_speed: float = 0.0,
 ) -> PregameTick:
     """One tick. `listing` is the upcoming events (id → commence) when the sensor re-read it this tick;
     `called_off` the games silver knows are postponed or cancelled; `can_request(slate)` whether the
-    slate's partition exists yet."""
+    slate's partition exists yet; `clock_speed` the provider clock's speed (see `window_lead`)."""
     auto = cfg.automation.pregame
-    lead = timedelta(seconds=auto.lead_seconds)
+    lead = window_lead(cfg, clock_speed)
     windows = cfg.snapshot_schedule.windows
     dropped_now: dict[str, str] = {}
     if listing is not None:
@@ -144,19 +172,27 @@ def evaluate(
         state.games.pop(eid)
         state.dropped.pop(eid, None)
         state.done.pop(eid, None)
+        state.missed.pop(eid, None)
 
     due: dict[date, list[Target]] = {}
     upcoming: dict[date, datetime] = {}  # slate → its next commence
     next_wake: datetime | None = None
+    missed_now: list[Target] = []
     for eid, g in state.games.items():
-        if eid in state.dropped or g.commence <= now:  # never a pregame window at or after commence
+        if eid in state.dropped:
             continue
         slate = league.slate_date(g.commence)
-        upcoming[slate] = min(upcoming.get(slate, g.commence), g.commence)
+        if g.commence > now:
+            upcoming[slate] = min(upcoming.get(slate, g.commence), g.commence)
         done = state.done.get(eid, {})
         for w, t in zip(windows, window_targets(eid, g.commence, windows), strict=True):
             if done.get(w.name) == t.at.isoformat() or (w.first_seen and w.name in done):
                 continue  # taken (a rescheduled game keeps its opening line, but its later windows move)
+            if g.commence <= now:  # never a pregame window at or after commence: it is missed, and said so
+                if state.missed.get(eid, {}).get(w.name) != t.at.isoformat():
+                    state.missed.setdefault(eid, {})[w.name] = t.at.isoformat()
+                    missed_now.append(t)
+                continue
             fire_at = g.first_seen if w.first_seen else t.at - lead
             if fire_at <= now:
                 due.setdefault(slate, []).append(t)
@@ -176,7 +212,8 @@ def evaluate(
         last = state.sampled.get(slate.isoformat())
         if slate in due:
             targets = tuple(sorted(due[slate], key=lambda t: (t.at, t.event_id, t.window)))
-            requests.append(SlateRequest(slate, "window", targets, now))
+            late = tuple(t for t in targets if t.at < now and t.window not in cfg.snapshot_schedule.first_seen)
+            requests.append(SlateRequest(slate, "window", targets, now, late))
             for t in targets:
                 state.done.setdefault(t.event_id, {})[t.window] = t.at.isoformat()
         elif interval is not None and (last is None or now - parse_ts(last) >= interval):
@@ -193,7 +230,15 @@ def evaluate(
         del state.sampled[slate]
     refresh = state.refreshed + timedelta(minutes=auto.schedule_refresh_minutes) if state.refreshed else now
     state.wake = min(refresh, next_wake) if next_wake else refresh
-    return PregameTick(requests, state, dropped_now, waiting, next_wake)
+    return PregameTick(requests, state, dropped_now, waiting, next_wake, lead, missed_now)
+
+
+def count_by_window(targets: list[Target]) -> str:
+    """Targets in one line: count per window, e.g. "CLOSE ×3, T-15m ×1"."""
+    counts: dict[str, int] = {}
+    for t in targets:
+        counts[t.window] = counts.get(t.window, 0) + 1
+    return ", ".join(f"{w} ×{n}" for w, n in sorted(counts.items()))
 
 
 def refresh_due(state: PregameState, now: datetime, cfg: IngestConfig) -> bool:
@@ -227,11 +272,14 @@ def build_pregame_sensor(sport: str) -> dg.SensorDefinition:
     @dg.sensor(
         name=f"pregame_snapshots_{league.league}",
         job=pregame_odds_job,
-        minimum_interval_seconds=15,  # well under the windows' lead, so a window is met before its target
+        # the daemon ticks it every 15-20 s of wall time (automation.pregame.expected_tick_gap_seconds), which
+        # `window_lead` turns into provider time, so a window is met before its target at any clock speed
+        minimum_interval_seconds=TICK_INTERVAL_SECONDS,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description=f"{league.title} pregame snapshots: requests the slate's odds partition at each game's "
         "windows (OPEN at first sight, T-6h, T-60m, T-15m, CLOSE; automation.pregame in config) and at the "
-        "sampling cadence between them; skips games that started, were postponed or cancelled.",
+        "sampling cadence between them; skips games that were postponed or cancelled; flags windows asked late "
+        "and records those its game started before (missed) in the tick's log.",
     )
     def _sensor(context: dg.SensorEvaluationContext, lake: LakeResource, oddsapi: OddsApiResource):
         cfg = lake.config
@@ -244,14 +292,23 @@ def build_pregame_sensor(sport: str) -> dg.SensorDefinition:
             try:
                 listing = read_listing(oddsapi, sport, now)
             except ProviderError as err:  # keep the last listing; the next tick tries again
-                context.log.warning(f"/events unavailable, using the listing of {state.refreshed}: {err}")
+                context.log.warning(scrub(f"/events unavailable, using the listing of {state.refreshed}: {err}"))
         horizon = last_slate_date()
         tick = evaluate(
             state, now, cfg, league, listing, called_off_games(lake, sport, league, state),
-            can_request=lambda slate: horizon is None or slate <= horizon,
+            can_request=lambda slate: horizon is None or slate <= horizon, clock_speed=oddsapi.clock_speed(),
         )
+        # event ids are the provider's text too: every line goes through the one redaction rule
         for eid, why in tick.dropped_now.items():
-            context.log.info(f"{eid}: dropped, {why}")
+            context.log.info(scrub(f"{eid}: dropped, {why}"))
+        lead = f"lead {tick.lead.total_seconds():.0f} s"
+        for r in tick.requests:
+            for t in r.late:
+                context.log.warning(scrub(f"{t.event_id} {t.window} of {r.slate}: late, asked {now - t.at} after "
+                                          f"its target {t.at.isoformat()} ({lead}); served from history (held or bought)"))
+        for t in tick.missed_now:
+            context.log.warning(scrub(f"{t.event_id} {t.window} of {league.slate_date(t.commence)}: missed, its "
+                                      f"game started at {t.commence.isoformat()} before a tick asked for it ({lead})"))
         runs = [
             dg.RunRequest(run_key=r.run_key(sport), partition_key=partition_key(sport, r.slate), tags=r.tags())
             for r in tick.requests
@@ -260,6 +317,8 @@ def build_pregame_sensor(sport: str) -> dg.SensorDefinition:
         if not runs:
             wake = tick.next_wake.isoformat() if tick.next_wake else "no upcoming game listed"
             skip = f"nothing due at {now.isoformat()} ({len(state.games)} games tracked); next: {wake}"
+            if tick.missed_now:
+                skip += f"; missed: {count_by_window(tick.missed_now)}"
         return dg.SensorResult(run_requests=runs, cursor=tick.state.dumps(), skip_reason=skip)
 
     return _sensor

@@ -14,8 +14,10 @@ from linelogic_assets.cli import main
 from linelogic_assets.config import load_config
 from linelogic_assets.definitions import defs
 from linelogic_assets.gold import asof as asof_module
+from linelogic_assets.gold.asof import asof_points, close_source
 from linelogic_assets.gold.assets import form_history, windows
 from linelogic_assets.gold.checks import GoldInputs, no_leakage
+from linelogic_assets.gold.consensus import lines_asof
 from linelogic_assets.gold.io_manager import gold_database
 from linelogic_assets.gold.schemas import GOLD_SCHEMAS
 from linelogic_assets.gold.training import build_training
@@ -81,6 +83,43 @@ def test_gold_partition_rebuild_replaces_its_slice(in_lake: Path) -> None:
     checks = result.get_asset_check_evaluations()
     assert len(checks) == 7 and all(c.passed for c in checks), [c.check_name for c in checks if not c.passed]
     assert gold_counts(in_lake) == before  # deleted and re-inserted, never appended
+
+
+def test_book_lines_metadata_names_the_close_each_event_stands_on(in_lake: Path) -> None:
+    """Gold's CLOSE is each book's last pregame quote at or before commence: without the CLOSE window's
+    snapshot it silently is an older one (T-15m's). The materialization says which, per event."""
+    job = defs.resolve_job_def("gold_job")
+    result = job.execute_in_process(partition_key=partition_key(NBA, DAYS[0]), instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    mat = next(m for m in result.get_asset_materialization_events() if m.asset_key == dg.AssetKey("book_lines"))
+    meta = mat.materialization.metadata
+    source = meta["close_source"].value
+    inp = _inputs(in_lake, DAYS[0])
+    points = asof_points(inp["events"], inp["odds"], inp["windows"], inp["now"])
+    due = points.loc[points["bucket"] == "CLOSE", "canonical_event_id"].nunique()
+    assert due > 1 and source["close_snapshot"] + source["earlier_snapshot"] + source["no_quote"] == due
+    # the demo's backfill bought every game's CLOSE window: no fallback, no quote older than its staleness
+    assert source["earlier_snapshot"] == 0 and meta["close_fallbacks"].value == 0
+    assert meta["close_max_age_minutes"].value <= 5
+
+    # the same slate without one game's CLOSE snapshot (a missed window): its CLOSE is an earlier quote
+    odds, settings = inp["odds"], inp["settings"]
+    eid = points.loc[points["bucket"] == "CLOSE", "canonical_event_id"].iloc[0]
+    commence = inp["events"].set_index("canonical_event_id").loc[eid, "commence_time_utc"]
+    lost = odds[~((odds["canonical_event_id"] == eid) & (odds["snapshot_time_utc"] > commence - pd.Timedelta(minutes=10)))]
+    lines = lines_asof(lost, points, settings)
+    fell_back = close_source(points, lines, "CLOSE", load_config().snapshot_schedule.staleness()["CLOSE"])
+    assert fell_back["earlier_snapshot"] == 1 and fell_back["fallback_events"] == [eid]
+    assert fell_back["close_snapshot"] == source["close_snapshot"] - 1 and fell_back["max_age_minutes"] >= 10
+
+
+def test_close_source_of_a_slate_no_book_quoted_yet_counts_every_game_as_without_a_quote(in_lake: Path) -> None:
+    inp = _inputs(in_lake, DAYS[0])
+    points = asof_points(inp["events"], inp["odds"], inp["windows"], inp["now"])
+    no_lines = lines_asof(inp["odds"].iloc[:0], points, inp["settings"])  # what book_lines builds from no quote
+    games = points.loc[points["bucket"] == "CLOSE", "canonical_event_id"].nunique()
+    assert close_source(points, no_lines, "CLOSE", load_config().snapshot_schedule.staleness()["CLOSE"]) == {
+        "close_snapshot": 0, "earlier_snapshot": 0, "no_quote": games, "max_age_minutes": 0.0, "fallback_events": []}
 
 
 def _inputs(root: Path, day: str) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
@@ -35,14 +36,29 @@ class Driver:
         self.sensor = defs.get_sensor_def(f"pregame_snapshots_{league_for(sport).league}")
         self.resources = {"lake": LakeResource(config_path=config_path), "oddsapi": OddsApiResource(config_path=config_path)}
         self.instance, self.cursor = instance, None
+        self.skip: str | None = None
+        self.logs: list[str] = []  # every line the ticks logged
 
-    def tick(self, now: datetime) -> list[dg.RunRequest]:
-        self.sim.clock.set(now)
+    def tick(self, now: datetime | None = None) -> list[dg.RunRequest]:
+        """One tick at `now` (the clock is set there), or wherever the simulator's clock has run to."""
+        if now is not None:
+            self.sim.clock.set(now)
         ctx = dg.build_sensor_context(instance=self.instance, cursor=self.cursor, resources=self.resources,
                                       definitions=defs)
+        ctx.log.addHandler(self.keep)
         data = self.sensor.evaluate_tick(ctx)
-        self.cursor = data.cursor
+        self.cursor, self.skip = data.cursor, data.skip_message
         return list(data.run_requests or [])
+
+    @property
+    def keep(self) -> logging.Handler:
+        logs = self.logs
+
+        class Keep(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                logs.append(record.getMessage())
+
+        return Keep()
 
 
 @pytest.fixture
@@ -208,3 +224,115 @@ def test_a_fifteen_game_slate_is_one_run_per_window_instant(tmp_path, lake_root,
     ours = [r for r in first if r.partition_key.keys_by_dimension["date"] == str(slate)]
     assert len(ours) == 1 and ours[0].tags["linelogic/games"] == "15"  # OPEN for all fifteen in one run
     assert ours[0].tags["linelogic/windows"] == "OPEN"
+
+
+class WallSeconds:
+    """The monotonic clock behind a running simulator clock, moved by the test instead of by time."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def _first_served(driver: Driver, ticks) -> dict[tuple[str, str], tuple[datetime, dict[str, str]]]:
+    """(event, window) → (the provider time of the tick that requested it, that run's tags)."""
+    served: dict[tuple[str, str], tuple[datetime, dict[str, str]]] = {}
+    for _ in ticks:
+        before = PregameState.loads(driver.cursor).done
+        now = driver.sim.clock.now()
+        new = driver.tick()
+        for eid, windows in PregameState.loads(driver.cursor).done.items():
+            for w in windows:
+                if w not in before.get(eid, {}):
+                    tags = next(r.tags for r in new if eid in _events_of(driver, r))
+                    served[(eid, w)] = (now, tags)
+    return served
+
+
+def _events_of(driver: Driver, request: dg.RunRequest) -> set[str]:
+    day = date.fromisoformat(request.partition_key.keys_by_dimension["date"])
+    return {g.event_id for g in driver.sim.games("nba", day)}
+
+
+def test_ticks_200_simulated_seconds_apart_at_10x_still_request_every_window_before_its_target(
+    tmp_path, lake_root, instance
+) -> None:
+    """The demo's daemon ticks the sensor every 15-20 s of wall time; at 10× that is 150-200 provider
+    seconds, more than the configured 120 s lead. Each window must still be asked before its target (so
+    the live snapshot serves it) and no earlier than its staleness (or that snapshot could not)."""
+    cfg_path = write_config(tmp_path, sampling={"mode": "off"},
+                            simulator__clock={"start": "2025-11-24T14:00:00Z", "speed": 10})
+    driver = Driver(cfg_path, NBA, instance)
+    wall = WallSeconds()
+    driver.sim.clock.monotonic = wall  # the simulator's clock runs at 10× the wall seconds the test moves
+    driver.sim.clock.set(at(2025, 11, 24, 14))
+    games = [g for g in driver.sim.games("nba", POSTPONED_SLATE) if not g.postponed]
+    end = max(g.commence_time for g in games) + timedelta(minutes=10)
+
+    def ticks():
+        while driver.sim.clock.now() <= end:
+            yield
+            wall.t += 20  # the daemon's slowest measured gap: 200 provider seconds
+
+    served = _first_served(driver, ticks())
+    staleness = driver.cfg.snapshot_schedule.staleness()
+    for g in games:
+        for w in ("T-6h", "T-60m", "T-15m", "CLOSE"):
+            assert (g.event_id, w) in served, f"{w} of {g.event_id} never requested"
+            when, tags = served[(g.event_id, w)]
+            target = _target(g.commence_time, w)
+            assert target - staleness[w] <= when < target, (w, when, target)
+            assert "linelogic/late_windows" not in tags
+    assert not PregameState.loads(driver.cursor).missed
+    assert not any("missed" in line or "late" in line for line in driver.logs)
+
+
+def test_a_window_asked_after_its_target_is_flagged_late_and_one_after_tip_off_is_recorded_missed(
+    tmp_path, lake_root, instance
+) -> None:
+    """A daemon that stalls (a restart, a long tick) over a window: the window is still requested when the
+    game has not started, flagged late; once the game has started, it is recorded as missed, never dropped
+    without a word."""
+    cfg_path = write_config(tmp_path, sampling={"mode": "off"}, simulator__clock=OWN_CLOCK)
+    driver = Driver(cfg_path, NBA, instance)
+    games = [g for g in driver.sim.games("nba", POSTPONED_SLATE) if not g.postponed]
+    first = min(g.commence_time for g in games)
+    opening = {g.event_id for g in games if g.commence_time == first}
+    driver.tick(at(2025, 11, 24, 14))  # first sight: OPEN
+
+    # the next tick comes 30 minutes before the first tip-off: T-6h and T-60m of the first games are past
+    now = first - timedelta(minutes=30)
+    late = [r for r in driver.tick(now) if r.partition_key.keys_by_dimension["date"] == str(POSTPONED_SLATE)]
+    assert len(late) == 1 and late[0].tags["linelogic/late_windows"] == "T-60m,T-6h"
+    past = [(g.event_id, w) for g in games for w in WINDOWS[1:] if _target(g.commence_time, w) < now]
+    assert int(late[0].tags["linelogic/late_targets"]) == len(past) > 2 * len(opening)
+    assert any(f"{eid} T-60m" in line and "late" in line for eid in opening for line in driver.logs)
+
+    # and the one after that lands after tip-off: T-15m and CLOSE of the first games were never asked
+    driver.tick(first + timedelta(minutes=2))
+    missed = PregameState.loads(driver.cursor).missed
+    assert {eid for eid, ws in missed.items() if set(ws) == {"T-15m", "CLOSE"}} == opening
+    assert set(missed) == opening
+    for eid in opening:
+        assert any(f"{eid} CLOSE" in line and "missed" in line for line in driver.logs)
+    if driver.skip is not None:  # no run this tick: the tick's skip reason says it too
+        assert "missed: CLOSE" in driver.skip
+    # said once: a later tick does not report the same windows again
+    lines = len(driver.logs)
+    driver.tick(first + timedelta(minutes=4))
+    assert not any("missed" in line for line in driver.logs[lines:])
+
+
+def test_the_lead_covers_the_tick_gap_at_the_clock_speed_within_the_windows_staleness() -> None:
+    from linelogic_assets.sensors.pregame import window_lead
+
+    cfg = _cfg()
+    auto = cfg.automation.pregame
+    assert window_lead(cfg, 0) == timedelta(seconds=auto.lead_seconds)  # a frozen clock: as configured
+    assert window_lead(cfg, 1) == timedelta(seconds=auto.lead_seconds)  # live: 20 s × 1.5 is under 120 s
+    assert window_lead(cfg, 10) == timedelta(minutes=5)  # demo: 20 s × 10 × 1.5 = 300 s, the staleness cap
+    assert window_lead(cfg, 50) == timedelta(minutes=5)  # never past the tightest window's staleness
+    auto.tick_gap_safety = 1.0
+    assert window_lead(cfg, 10) == timedelta(seconds=auto.expected_tick_gap_seconds * 10)
