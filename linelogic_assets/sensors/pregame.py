@@ -22,11 +22,12 @@ from datetime import date, datetime, timedelta
 
 import dagster as dg
 
+from linelogic_assets.bronze.contracts import odds_event_problems
 from linelogic_assets.bronze.planning import Target, window_targets
 from linelogic_assets.config import IngestConfig
 from linelogic_assets.jobs import pregame_odds_job
 from linelogic_assets.partitions import last_slate_date, partition_key
-from linelogic_assets.providers.errors import ProviderError
+from linelogic_assets.providers.errors import MalformedResponseError, ProviderError
 from linelogic_assets.redact import scrub
 from linelogic_assets.resources import LakeResource, OddsApiResource
 from linelogic_assets.sensors.lifecycle import CALLED_OFF, silver_events
@@ -246,14 +247,42 @@ def refresh_due(state: PregameState, now: datetime, cfg: IngestConfig) -> bool:
     return state.refreshed is None or now - state.refreshed >= every or now < state.refreshed
 
 
-def read_listing(oddsapi: OddsApiResource, sport: str, now: datetime) -> dict[str, datetime]:
-    """The upcoming events from The Odds API's free /events endpoint (costs no credits)."""
+@dataclass
+class Listing:
+    """The upcoming events of one /events call, and what of it could not be read (kept out, counted)."""
+
+    events: dict[str, datetime]
+    unreadable: list[str] = field(default_factory=list)
+
+
+def read_listing(oddsapi: OddsApiResource, sport: str, now: datetime) -> Listing:
+    """The upcoming events from The Odds API's free /events endpoint (costs no credits).
+
+    A body that is not a list of events raises MalformedResponseError (the tick keeps its last listing);
+    an event without a usable id or commence_time is left out with its reason, never a crash.
+    """
     client = oddsapi.client()
     try:
-        body = client.events(sport, commence_from=now).json()
+        response = client.events(sport, commence_from=now)
     finally:
         client.close()
-    return {ev["id"]: parse_ts(ev["commence_time"]) for ev in body}
+    body = response.json()
+    if not isinstance(body, list):
+        raise MalformedResponseError(f"/events answered {type(body).__name__}, not a list of events",
+                                     provider="oddsapi", endpoint="events")
+    listing = Listing({})
+    for ev in body:
+        found = odds_event_problems(ev, with_bookmakers=False)
+        if not found and not isinstance(ev["id"], str):
+            found = [f"id is {type(ev['id']).__name__}, not a string"]
+        if not found:
+            try:
+                listing.events[ev["id"]] = parse_ts(ev["commence_time"])
+                continue
+            except ValueError as err:
+                found = [f"commence_time: {err}"]
+        listing.unreadable.append(f"{ev.get('id') if isinstance(ev, dict) else '?'}: {found[0]}")
+    return listing
 
 
 def called_off_games(lake: LakeResource, sport: str, league: League, state: PregameState) -> dict[str, str]:
@@ -290,7 +319,10 @@ def build_pregame_sensor(sport: str) -> dg.SensorDefinition:
         listing = None
         if refresh_due(state, now, cfg):
             try:
-                listing = read_listing(oddsapi, sport, now)
+                read = read_listing(oddsapi, sport, now)
+                listing = read.events
+                for why in read.unreadable:
+                    context.log.warning(scrub(f"/events: an event left out of the listing, {why}"))
             except ProviderError as err:  # keep the last listing; the next tick tries again
                 context.log.warning(scrub(f"/events unavailable, using the listing of {state.refreshed}: {err}"))
         horizon = last_slate_date()

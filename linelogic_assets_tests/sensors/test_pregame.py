@@ -336,3 +336,63 @@ def test_the_lead_covers_the_tick_gap_at_the_clock_speed_within_the_windows_stal
     assert window_lead(cfg, 50) == timedelta(minutes=5)  # never past the tightest window's staleness
     auto.tick_gap_safety = 1.0
     assert window_lead(cfg, 10) == timedelta(seconds=auto.expected_tick_gap_seconds * 10)
+
+
+# -- a malformed /events answer never crashes the tick -------------------------------------------------------
+class FixedEvents:
+    """The Odds API's /events on 127.0.0.1, answering every call with one fixed 200 body."""
+
+    def __init__(self, body: bytes) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+GOOD_EVENT = {"id": "e1", "sport_key": NBA, "commence_time": "2099-01-01T00:00:00Z", "home_team": "Boston Celtics",
+              "away_team": "Los Angeles Lakers"}
+
+
+@pytest.mark.parametrize("body, tracked", [
+    ({"message": "not a list"}, 0),
+    ([GOOD_EVENT, {**GOOD_EVENT, "id": "e2", "commence_time": "yesterday"}, {**GOOD_EVENT, "id": None},
+      "garbage", {**GOOD_EVENT, "id": "e3", "commence_time": 1e300}, {"id": "e4"}], 1),
+])
+def test_a_malformed_events_listing_is_logged_and_never_crashes_the_tick(body, tracked, tmp_path, lake_root,
+                                                                         monkeypatch) -> None:
+    import json
+
+    server = FixedEvents(json.dumps(body).encode())
+    monkeypatch.setenv("ODDS_API_KEY", "k" * 32)
+    retry = {"max_attempts": 1, "backoff_base_seconds": 0, "backoff_max_seconds": 0, "timeout_seconds": 5,
+             "circuit_breaker_failures": 5, "circuit_breaker_reset_seconds": 60}
+    config = write_config(tmp_path, mode="live", oddsapi__base_url=server.url, oddsapi__retry=retry)
+    try:
+        with dg.instance_for_test() as instance:
+            driver = Driver(config, NBA, instance)
+            driver.tick()
+    finally:
+        server.close()
+    state = PregameState.loads(driver.cursor)
+    assert len(state.games) == tracked
+    warned = [m for m in driver.logs if "/events" in m]
+    assert warned, driver.logs
+    if tracked:  # every bad event is named, the good one is tracked
+        assert sum("left out of the listing" in m for m in warned) == 5
