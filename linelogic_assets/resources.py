@@ -106,12 +106,19 @@ class _ProviderResource(dg.ConfigurableResource):
             return datetime.now(UTC)
         return simulator_for(self.config).clock.now()
 
+    def clock_speed(self) -> float:
+        """Provider seconds per wall-clock second: 1 live; the simulator clock's speed in demo mode (0 frozen)."""
+        if self.config.mode == "live":
+            return 1.0
+        return simulator_for(self.config).clock.speed
+
     def _endpoint(self, live_base_url: str, env_key: str, demo_key: str) -> tuple[str, str, httpx.BaseTransport | None]:
         cfg = self.config
         if cfg.mode == "live":
             key = os.environ.get(env_key)
             if not key:
                 raise dg.DagsterInvariantViolationError(f"mode: live needs {env_key} in the environment")
+            register_secret(key)  # scrubbed from any text from here on, whoever prints it
             return live_base_url, key, None
         url = self.simulator_url or os.environ.get("LINELOGIC_SIMULATOR_URL")  # one simulator for many processes
         if url:

@@ -9,12 +9,18 @@ from datetime import date, datetime, timedelta
 import dagster as dg
 
 from linelogic_assets.bronze.checkpoints import Checkpoint, params_fingerprint
-from linelogic_assets.bronze.planning import held_snapshots, naive_calls, plan_slate, window_targets
-from linelogic_assets.bronze.session import BronzeSession, bronze_check_specs
-from linelogic_assets.bronze.store import BronzeStore
+from linelogic_assets.bronze.planning import (
+    held_snapshots,
+    naive_calls,
+    plan_slate,
+    window_targets,
+    window_timeliness,
+)
+from linelogic_assets.bronze.session import BronzeSession, TargetAccount, bronze_check_specs
+from linelogic_assets.bronze.store import BronzeStore, BronzeWriter
 from linelogic_assets.config import IngestConfig
 from linelogic_assets.partitions import sport_date_partitions
-from linelogic_assets.providers.errors import BudgetExceededError, ProviderError
+from linelogic_assets.providers.errors import ProviderError
 from linelogic_assets.providers.http import ApiResponse
 from linelogic_assets.providers.quota import estimate_oddsapi_cost
 from linelogic_assets.resources import BallDontLieResource, LakeResource, OddsApiResource
@@ -33,31 +39,49 @@ def _fetch_historical(
     call: Callable[[datetime], ApiResponse],
     params_for_key: dict[str, str],
 ) -> None:
-    """A historical call through the checkpoints: reuse a held snapshot covering `at`, else pay once."""
+    """A historical call through the checkpoints: reuse a held snapshot covering `at`, else pay once. The
+    buy holds the key's cross-process lock and re-reads the checkpoints from disk first, so another
+    instance on the same lake that bought it meanwhile is referenced, not paid again."""
     checkpoints = session.checkpoints
     fingerprint = params_fingerprint(endpoint, params_for_key)
     request_key = f"{endpoint}:{fingerprint}@{at.isoformat()}"
     writer = session.writer(endpoint)
     held = checkpoints.find(endpoint, fingerprint, at)
-    if held is not None:
-        writer.add_reference(held, request_key=request_key, reason="checkpoint", requested_at=at)
-        return
+    if held is None:
+        waiting = f"{endpoint}: waiting for another run buying the same snapshots (checkpoint lock)"
+        with checkpoints.buying(endpoint, fingerprint, on_wait=lambda: session.log(waiting)):
+            held = checkpoints.find(endpoint, fingerprint, at, fresh=True)
+            if held is None:
+                _buy(session, writer, endpoint, fingerprint, at, call, request_key)
+                return
+    writer.add_reference(held, request_key=request_key, reason="checkpoint", requested_at=at)
+
+
+def _snapshot_times(body: object) -> tuple[datetime | None, datetime | None]:
+    """A historical body's (timestamp, next_timestamp); None where absent or unreadable (the check says so)."""
+    if not isinstance(body, dict):
+        return None, None
+    out = []
+    for key in ("timestamp", "next_timestamp"):
+        try:
+            out.append(parse_ts(body[key]) if body.get(key) else None)
+        except (ValueError, TypeError, OverflowError):
+            out.append(None)
+    return out[0], out[1]
+
+
+def _buy(session: BronzeSession, writer: BronzeWriter, endpoint: str, fingerprint: str, at: datetime,
+         call: Callable[[datetime], ApiResponse], request_key: str) -> None:
     try:
         response: ApiResponse = call(at)
     except ProviderError as err:
         session.record_failure(endpoint, err, request_key)
-        if isinstance(err, BudgetExceededError):
-            raise
         return
-    body = response.json()
-    snapshot = parse_ts(body["timestamp"]) if isinstance(body, dict) and body.get("timestamp") else None
+    snapshot, nxt = _snapshot_times(response.json())
     entry = writer.add_response(response, snapshot_timestamp=snapshot, requested_at=at, request_key=request_key)
     if snapshot is not None:
-        nxt = body.get("next_timestamp")
-        checkpoints.save(
-            endpoint,
-            fingerprint,
-            Checkpoint(snapshot, parse_ts(nxt) if nxt else None, entry["raw_ref"], entry["sha256"], entry["bytes"]),
+        session.checkpoints.save(
+            endpoint, fingerprint, Checkpoint(snapshot, nxt, entry["raw_ref"], entry["sha256"], entry["bytes"])
         )
 
 
@@ -113,11 +137,18 @@ def oddsapi_events(context: dg.AssetExecutionContext, lake: LakeResource, oddsap
                 s.writer("events").add_response(r, snapshot_timestamp=now, requested_at=now)
             except ProviderError as err:
                 s.record_failure("events", err)
-    except BudgetExceededError as err:
-        raise s.abort(err) from None
     finally:
         client.close()
     return s.finish()
+
+
+def events_listing_failed(store: BronzeStore, sport: str, day: date) -> bool:
+    """Whether the slate's latest events run lost its listing (a call failed or was never sent)."""
+    for endpoint in ("historical_events", "events"):
+        latest = store.latest("oddsapi", sport, day, endpoint)
+        if latest is not None and (latest[1].get("errors") or latest[1].get("not_attempted")):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -165,6 +196,8 @@ def oddsapi_odds(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi:
         s.skip("no events held for this slate (materialize oddsapi_events first, or no games)")
     client = oddsapi.client(lake.ledger())
     unit_cost = req.historical_cost
+    staleness, first_seen = schedule.staleness(), schedule.first_seen
+    span = (min((t.at for t in targets), default=now) - timedelta(days=1), now)
     try:
         # the live snapshot first: taken just before a window (the pregame sensor's lead), it serves it
         if any(ev["commence_dt"] > now for ev in events):
@@ -172,13 +205,10 @@ def oddsapi_odds(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi:
             try:
                 r = client.odds(s.sport, commence_from=start, commence_to=end, **req.kwargs)
                 s.writer("odds").add_response(r, snapshot_timestamp=now, requested_at=now)
-            except BudgetExceededError:
-                raise
             except ProviderError as err:
                 s.record_failure("odds", err)
-        span = (min((t.at for t in targets), default=now) - timedelta(days=1), now)
         held = held_snapshots(s.store, s.checkpoints, s.sport, s.day, req.fingerprint, span)
-        plan = plan_slate(targets, now, held, schedule.staleness(), schedule.first_seen)
+        plan = plan_slate(targets, now, held, staleness, first_seen)
         s.log(f"{len(events)} games, {len(plan.due)}/{len(targets)} window targets due: {len(plan.held)} held, "
               f"{plan.shared} from other slates' snapshots, "
               f"{len(plan.calls)} historical calls planned (≤ {len(plan.calls) * unit_cost} credits)")
@@ -192,13 +222,19 @@ def oddsapi_odds(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi:
                 lambda t: client.historical_odds(s.sport, t, **req.kwargs),
                 req.params,
             )
-    except BudgetExceededError as err:
-        raise s.abort(err) from None
     finally:
         client.close()
+    # what the slate holds now, by the plan's own rule: a due target nothing serves is lost
+    held = held_snapshots(s.store, s.checkpoints, s.sport, s.day, req.fingerprint, span)
+    after = plan_slate(targets, now, held, staleness, first_seen)
+    lost = sum(len(c.targets) for c in after.calls)
+    windows = window_timeliness(after.due, held, staleness, first_seen, [w.name for w in schedule.windows])
+    account = TargetAccount(len(plan.due), lost, windows,
+                            events_listing_failed=not events and events_listing_failed(s.store, s.sport, s.day))
     calls = len(plan.calls)  # (every failure before the plan exists raises out of the asset)
     result = s.finish(
         odds=True,
+        targets=account,
         extra_metadata={
             "games": len(events),
             "window_targets_due": len(plan.due),
@@ -232,8 +268,6 @@ def oddsapi_scores(context: dg.AssetExecutionContext, lake: LakeResource, oddsap
         try:
             r = client.scores(s.sport, days_from=SCORES_DAYS_FROM, date_format=lake.config.date_format)
             s.writer("scores").add_response(r, snapshot_timestamp=now, requested_at=now)
-        except BudgetExceededError as err:
-            raise s.abort(err) from None
         except ProviderError as err:
             s.record_failure("scores", err)
         finally:

@@ -4,12 +4,21 @@ A historical response names its snapshot and the next one (`timestamp`, `next_ti
 request `date` in [timestamp, next_timestamp) returns the same snapshot. So a held snapshot answers
 every such request, across re-runs and across partitions. One small file per snapshot keeps
 concurrent runs from fighting over a shared index.
+
+Buying is check-then-pay, so it holds a lock across processes (two Dagster instances may share one
+lake): `buying` takes an exclusive flock on the key (endpoint, parameters fingerprint), and the buyer
+re-reads the held snapshots from disk once it has it. The key leaves the request time out on purpose: a
+snapshot's span is only known after the call, so two requests for "the same snapshot" can differ in time;
+keyed on the parameters, every pair that could meet contends. The critical section is one call.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -49,9 +58,10 @@ class CheckpointStore:
     def _folder(self, endpoint: str, fingerprint: str) -> Path:
         return self.dir / endpoint / fingerprint
 
-    def held(self, endpoint: str, fingerprint: str) -> list[Checkpoint]:
+    def held(self, endpoint: str, fingerprint: str, *, fresh: bool = False) -> list[Checkpoint]:
+        """The snapshots held under a key; `fresh` re-reads the folder (another process may have bought one)."""
         key = f"{endpoint}/{fingerprint}"
-        if key not in self._cache:
+        if fresh or key not in self._cache:
             folder = self._folder(endpoint, fingerprint)
             items = []
             for path in sorted(folder.glob("*.json")) if folder.exists() else []:
@@ -62,11 +72,29 @@ class CheckpointStore:
             self._cache[key] = items
         return self._cache[key]
 
-    def find(self, endpoint: str, fingerprint: str, at: datetime) -> Checkpoint | None:
-        for cp in self.held(endpoint, fingerprint):
+    def find(self, endpoint: str, fingerprint: str, at: datetime, *, fresh: bool = False) -> Checkpoint | None:
+        for cp in self.held(endpoint, fingerprint, fresh=fresh):
             if cp.covers(at):
                 return cp
         return None
+
+    @contextmanager
+    def buying(self, endpoint: str, fingerprint: str, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+        """Hold the key's lock across processes while checking and buying; `on_wait` is told when another
+        holder makes us wait. The OS drops the lock with its holder, so a killed run never keeps it."""
+        path = self.dir / "locks" / endpoint / f"{fingerprint}.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if on_wait is not None:
+                    on_wait()
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def save(self, endpoint: str, fingerprint: str, cp: Checkpoint) -> None:
         folder = self._folder(endpoint, fingerprint)

@@ -72,6 +72,7 @@ class Held:
     valid_to: datetime
     in_partition: bool  # held by this slate's bronze (so it lists the slate's games)
     checkpoint: Checkpoint | None = None  # held by another partition: referenced, not bought
+    live: bool = False  # a live /odds snapshot, taken at its moment (else a historical one, bought afterwards)
 
 
 def covers(held: Held, target: Target, staleness: timedelta, first_seen: bool) -> bool:
@@ -125,6 +126,36 @@ def plan_slate(
     return SlatePlan(list(targets), due, kept, refs, plan_calls(buy, staleness))
 
 
+ON_TIME, BACKFILLED, LATE, MISSED = "on_time", "backfilled", "late", "missed"
+
+
+def timeliness(target: Target, held: Sequence[Held], staleness: timedelta, first_seen: bool) -> str:
+    """How a due target was met, by the same `covers` rule the plan follows:
+    on_time: a live snapshot taken at its moment serves it;
+    backfilled: a historical snapshot serves it, and the slate was not tracked live yet when it came
+      (a backfill of a past slate, or a window that passed before the slate's first live run);
+    late: a historical snapshot serves it although the slate was tracked live before it (a live snapshot
+      older than the target is held): its moment was missed and bought afterwards;
+    missed: nothing held serves it."""
+    live = [h for h in held if h.live]
+    if any(covers(h, target, staleness, first_seen) for h in live):
+        return ON_TIME
+    if not any(covers(h, target, staleness, first_seen) for h in held):
+        return MISSED
+    return LATE if any(h.valid_from < target.at for h in live) else BACKFILLED
+
+
+def window_timeliness(
+    due: Sequence[Target], held: Sequence[Held], staleness: Mapping[str, timedelta], first_seen: frozenset[str],
+    windows: Sequence[str],
+) -> dict[str, dict[str, int]]:
+    """Per window: how many due targets were met on time, backfilled, late or missed (`timeliness`)."""
+    out = {w: dict.fromkeys((ON_TIME, BACKFILLED, LATE, MISSED), 0) for w in windows}
+    for t in due:
+        out[t.window][timeliness(t, held, staleness.get(t.window, timedelta(0)), t.window in first_seen)] += 1
+    return out
+
+
 def held_snapshots(
     store: BronzeStore, checkpoints: CheckpointStore, sport: str, day: date, fingerprint: str,
     around: tuple[datetime, datetime],
@@ -139,7 +170,7 @@ def held_snapshots(
                     continue
                 ts = parse_ts(e["snapshot_timestamp"])
                 asked = parse_ts(e["requested_at"]) if e.get("requested_at") else ts
-                held.append(Held(ts, max(ts, asked), in_partition=True))
+                held.append(Held(ts, max(ts, asked), in_partition=True, live=endpoint == "odds"))
     lo, hi = around
     for cp in checkpoints.held("historical_odds", fingerprint):
         valid_to = cp.next_timestamp - timedelta(microseconds=1) if cp.next_timestamp else cp.timestamp

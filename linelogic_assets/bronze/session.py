@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 import dagster as dg
@@ -19,21 +21,55 @@ from linelogic_assets.sports import League, league_for
 CHECK_VALID_JSON = "valid_json"
 CHECK_REQUIRED_KEYS = "required_keys"
 CHECK_SNAPSHOT_TIME = "snapshot_time_recorded"
+CHECK_CALLS_COMPLETE = "calls_complete"
+CHECK_WINDOWS_ON_TIME = "windows_on_time"
+
+CALLS_COMPLETE = (
+    "Every call the run needed was answered and stored: none failed for good (5xx, 429 or a malformed body "
+    "after its retries, a timeout, an unreachable provider, a rejected request) and none was left unsent by "
+    "an open circuit breaker; on odds, every due window target is held. ERROR so the run, the demo summary "
+    "and the alerts say data was lost; not blocking, so a slate that lost some targets still gets silver and "
+    "gold for what it holds, and a re-run buys only what is missing. (A wrong key fails the run instead.)"
+)
+WINDOWS_ON_TIME = (
+    "Every due window target of a slate tracked live was met live: none was bought late as a historical "
+    "snapshot after its moment passed, none is missing. WARN: the data is still sound (a historical "
+    "snapshot is never later than its target), but the pregame sensor missed the window."
+)
 
 
 def bronze_check_specs(asset_name: str, *, odds: bool = False) -> list[dg.AssetCheckSpec]:
     names = [
         (CHECK_VALID_JSON, "Every response of the run parses as JSON (invalid bodies are kept, not dropped)."),
         (CHECK_REQUIRED_KEYS, "Every response has the keys its endpoint's contract requires."),
+        (CHECK_CALLS_COMPLETE, CALLS_COMPLETE),
     ]
     if odds:
         names.append((CHECK_SNAPSHOT_TIME, "Every odds response records the snapshot time it was observed at."))
+        names.append((CHECK_WINDOWS_ON_TIME, WINDOWS_ON_TIME))
     with warnings.catch_warnings():  # partitioned checks are Preview in 1.13; we rely on them knowingly
         warnings.simplefilter("ignore", dg.PreviewWarning)
         return [
             dg.AssetCheckSpec(name, asset=asset_name, description=desc, partitions_def=sport_date_partitions)
             for name, desc in names
         ]
+
+
+@dataclass(frozen=True)
+class TargetAccount:
+    """The odds asset's window targets once its calls are done: how many were due, how many are still
+    unserved (lost), and per window how they were met (`planning.window_timeliness`)."""
+
+    due: int
+    lost: int
+    windows: dict[str, dict[str, int]] = field(default_factory=dict)
+    events_listing_failed: bool = False  # no events held because the slate's events call failed
+
+
+def one_line(text: str, limit: int = 500) -> str:
+    """A redacted single line, for a failure's description."""
+    line = " ".join(scrub(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 class BronzeSession:
@@ -88,22 +124,36 @@ class BronzeSession:
         self.log(f"skipped: {reason}")
 
     def record_failure(self, endpoint: str, err: ProviderError, request_key: str | None = None) -> None:
-        """A call that failed for good: keep any raw body, note the error, and carry on."""
+        """A call that failed for good: keep any raw body, note the error, and carry on (the `calls_complete`
+        check counts it). A call the open breaker never sent is noted as not attempted. An error no later
+        call can get past (a wrong key, credits spent) fails the run at once."""
         writer = self.writer(endpoint)
+        if not err.attempted:
+            writer.add_not_attempted(err, request_key=request_key)
+            self.log(f"{endpoint}: {err}", "warning")
+            return
         if isinstance(err, MalformedResponseError) and err.content:
             writer.add_malformed(err, request_key=request_key)
         writer.add_error(err, request_key=request_key)
         self.log(f"{endpoint}: {err}", "warning")
+        if err.ends_run:
+            raise self.abort(err) from None
 
     def abort(self, err: Exception) -> dg.Failure:
-        """Close every manifest as failed and build the typed failure to raise."""
+        """Close every manifest as failed and build the typed failure to raise (not retried: the same
+        key or budget would fail the same way)."""
         for w in self.writers.values():
             w.close("failed")
+        description = one_line(f"{type(err).__name__}: {err}")
         self.run_log.record_step(
             f"{self.context.asset_key.to_python_identifier()}__{self.sport}__{self.day_str}",
-            {"asset": self.context.asset_key.to_user_string(), "status": "failed", "error": scrub(str(err))},
+            {"asset": self.context.asset_key.to_user_string(), "status": "failed", "error": description},
         )
-        return dg.Failure(description=scrub(f"{type(err).__name__}: {err}"), allow_retries=False)
+        metadata: dict[str, Any] = {"error_type": type(err).__name__}
+        if isinstance(err, ProviderError):
+            metadata |= {k: v for k, v in (("provider", err.provider), ("endpoint", err.endpoint),
+                                           ("status", err.status), ("code", err.code)) if v is not None}
+        return dg.Failure(description=description, metadata=metadata, allow_retries=False)
 
     # -- results -----------------------------------------------------------------------------
     def _held(self) -> list[tuple[str, HeldResponse]]:
@@ -111,6 +161,59 @@ class BronzeSession:
         for endpoint, w in self.writers.items():
             out += [(endpoint, h) for h in self.store.responses(w.folder, w.manifest)]
         return out
+
+    @staticmethod
+    def calls_complete(manifests: list[dict], targets: TargetAccount | None) -> dg.AssetCheckResult:
+        """From the run's manifests: calls stored (answered, or already held as a checkpoint), failed for good
+        (by error type) and not sent (breaker open); on odds, the window targets still unserved."""
+        entries = [e for m in manifests for e in m["responses"]]
+        stored = sum(1 for e in entries if e.get("valid_json", True) and e.get("reused") != "shared")
+        by_type = Counter(e["error_type"] for m in manifests for e in m["errors"])
+        failed = sum(by_type.values())
+        skipped = sum(len(m.get("not_attempted", [])) for m in manifests)
+        planned = stored + failed + skipped
+        metadata: dict[str, Any] = {"planned": planned, "stored": stored, "failed": failed,
+                                    "skipped_by_breaker": skipped}
+        metadata |= {f"failed_{t}": n for t, n in sorted(by_type.items())}
+        problems = []
+        if failed or skipped:
+            kinds = ", ".join(f"{t}: {n}" for t, n in by_type.most_common())
+            problems.append(f"{failed} of {planned} calls failed for good ({kinds})"
+                            + (f", {skipped} not sent (circuit breaker open)" if skipped else ""))
+        if targets is not None:
+            metadata |= {"window_targets_due": targets.due, "window_targets_lost": targets.lost,
+                         "events_listing_failed": int(targets.events_listing_failed)}
+            if targets.lost:
+                problems.append(f"{targets.lost} of {targets.due} window targets lost")
+            if targets.events_listing_failed:
+                problems.append("the slate's events could not be listed (see oddsapi_events): its window "
+                                "targets are unknown and none was bought")
+        return dg.AssetCheckResult(
+            check_name=CHECK_CALLS_COMPLETE,
+            passed=not problems,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata=metadata,
+            description="; ".join(problems) or None,
+        )
+
+    @staticmethod
+    def windows_on_time(targets: TargetAccount) -> dg.AssetCheckResult:
+        metadata: dict[str, Any] = {}
+        for state in ("on_time", "backfilled", "late", "missed"):
+            metadata[state] = sum(c[state] for c in targets.windows.values())
+            metadata |= {f"{state}_{w}": c[state] for w, c in targets.windows.items()}
+        problems = [f"{w}: " + ", ".join(f"{c[s]} {s}" for s in ("late", "missed") if c[s])
+                    for w, c in targets.windows.items() if c["late"] or c["missed"]]
+        legend = [text for state, text in (
+            ("late", "late: bought as a historical snapshot after its moment, though the slate was tracked live"),
+            ("missed", "missed: no snapshot held")) if metadata[state]]
+        return dg.AssetCheckResult(
+            check_name=CHECK_WINDOWS_ON_TIME,
+            passed=not problems,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata=metadata,
+            description=f"{'; '.join(problems)} ({'; '.join(legend)})" if problems else None,
+        )
 
     def check_results(self, *, odds: bool) -> list[dg.AssetCheckResult]:
         held = self._held()
@@ -150,17 +253,24 @@ class BronzeSession:
             )
         return results
 
-    def finish(self, *, odds: bool = False, extra_metadata: dict[str, Any] | None = None) -> dg.MaterializeResult:
+    def finish(self, *, odds: bool = False, extra_metadata: dict[str, Any] | None = None,
+               targets: TargetAccount | None = None) -> dg.MaterializeResult:
         if not self.writers:  # nothing to fetch: still leave an explicit record of why
             w = self.writer(self.primary_endpoint)
             w.note(skipped=self.skipped)
         manifests = {ep: w.close() for ep, w in self.writers.items()}
         totals = {k: sum(m["totals"][k] for m in manifests.values()) for k in next(iter(manifests.values()))["totals"]}
         checks = self.check_results(odds=odds)
+        checks.append(self.calls_complete(list(manifests.values()), targets))
+        if odds:
+            checks.append(self.windows_on_time(targets or TargetAccount(0, 0)))
+        failing = [c for c in checks if not c.passed]
+        status = "ok" if not failing else "check_warned" if all(
+            c.severity == dg.AssetCheckSeverity.WARN for c in failing) else "check_failed"
         summary = {
             "asset": self.context.asset_key.to_user_string(),
             "partition": str(self.context.partition_key),
-            "status": "ok" if all(c.passed for c in checks) else "check_failed",
+            "status": status,
             "skipped": self.skipped,
             "metrics": {f"{self.provider}_{k}": v for k, v in totals.items()},
             "folders": [w.folder.relative_to(self.lake.root).as_posix() for w in self.writers.values()],
@@ -173,6 +283,7 @@ class BronzeSession:
             "quota_cost": totals["cost"],
             "reused_from_checkpoint": totals["reused"],
             "errors": totals["errors"],
+            "not_attempted": totals["not_attempted"],
             "folders": dg.MetadataValue.json(summary["folders"]),
             "source": self.source,
         }

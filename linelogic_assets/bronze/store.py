@@ -89,6 +89,7 @@ class BronzeWriter:
             "completed_at": None,
             "responses": [],
             "errors": [],
+            "not_attempted": [],  # calls the run needed but never sent (the circuit breaker was open)
         }
         self._flush()
 
@@ -183,6 +184,18 @@ class BronzeWriter:
         )
         self._flush()
 
+    def add_not_attempted(self, err: ProviderError, *, request_key: str | None = None) -> None:
+        """A call the run needed but never sent: recorded so a re-run knows it is still owed."""
+        self.manifest["not_attempted"].append(
+            {
+                "reason": scrub(str(err)),
+                "error_type": type(err).__name__,
+                "request_key": request_key,
+                "at": _iso(datetime.now(UTC)),
+            }
+        )
+        self._flush()
+
     def _add_bytes(self, content: bytes, meta: dict[str, Any], suffix: str = "json") -> dict[str, Any]:
         file = self._next_file(suffix)
         atomic_write(self.folder / file, content)
@@ -197,7 +210,7 @@ class BronzeWriter:
 
     def close(self, status: str | None = None) -> dict[str, Any]:
         if status is None:
-            status = "complete" if not self.manifest["errors"] else "partial"
+            status = "complete" if not (self.manifest["errors"] or self.manifest["not_attempted"]) else "partial"
         self.manifest["status"] = status
         self.manifest["completed_at"] = _iso(datetime.now(UTC))
         self.manifest["totals"] = {
@@ -208,6 +221,7 @@ class BronzeWriter:
             "bytes": sum(r.get("bytes") or 0 for r in self.entries if r.get("file")),
             "cost": sum(r.get("cost") or 0 for r in self.entries),
             "errors": len(self.manifest["errors"]),
+            "not_attempted": len(self.manifest["not_attempted"]),
         }
         self._flush()
         return self.manifest

@@ -1,10 +1,18 @@
-"""Typed provider errors. `retryable` says whether the client may try the same call again."""
+"""Typed provider errors. `retryable` says whether the client may try the same call again.
+
+A provider's error text may echo the caller's key, so an error scrubs its own text when it is built:
+whatever prints, logs or stores it later is safe.
+"""
 
 from __future__ import annotations
+
+from linelogic_assets.redact import scrub
 
 
 class ProviderError(Exception):
     retryable = False
+    ends_run = False  # no later call of the run can succeed either (a wrong key, credits spent): fail it at once
+    attempted = True  # the call reached the provider (False: the open breaker never sent it)
 
     def __init__(
         self,
@@ -17,6 +25,7 @@ class ProviderError(Exception):
         url: str | None = None,  # always redacted
         retry_after: float | None = None,
     ) -> None:
+        message = scrub(message)
         super().__init__(message)
         self.message = message
         self.provider = provider
@@ -30,19 +39,25 @@ class ProviderError(Exception):
         where = f"{self.provider} {self.endpoint}".strip()
         status = f" HTTP {self.status}" if self.status is not None else ""
         code = f" {self.code}" if self.code else ""
-        return f"{where}:{status}{code}: {self.message}"
+        return scrub(f"{where}:{status}{code}: {self.message}")  # the code is provider text too
 
 
 class AuthError(ProviderError):
     """Invalid, missing or deactivated key, or a tier without access: terminal."""
 
+    ends_run = True
+
 
 class QuotaExhaustedError(ProviderError):
     """The provider says the usage quota is spent (OUT_OF_USAGE_CREDITS): terminal."""
 
+    ends_run = True
+
 
 class BudgetExceededError(ProviderError):
     """Our own budget guard refused a call before it was sent: terminal."""
+
+    ends_run = True
 
 
 class RequestRejectedError(ProviderError):
@@ -61,6 +76,10 @@ class ServerError(ProviderError):
     retryable = True
 
 
+class UnreachableError(ServerError):
+    """No connection at all (refused, no route, DNS): the provider may be down or the base URL wrong."""
+
+
 class ProviderTimeoutError(ProviderError):
     retryable = True
 
@@ -76,5 +95,7 @@ class MalformedResponseError(ProviderError):
 
 
 class CircuitOpenError(ProviderError):
-    """Too many consecutive failures: calls fail fast until the breaker's reset time."""
+    """Too many consecutive failures: calls fail fast, never sent, until the breaker's reset time."""
+
+    attempted = False
 

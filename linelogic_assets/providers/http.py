@@ -130,6 +130,7 @@ class HttpCore:
             base_url=base_url, transport=transport, headers=headers or {}, timeout=retry.timeout_seconds
         )
         self.sleeps: list[float] = []  # backoff delays taken, for metrics and tests
+        self.last_failure: e.ProviderError | None = None  # what the breaker last counted, for its error text
 
     def close(self) -> None:
         self._client.close()
@@ -144,9 +145,11 @@ class HttpCore:
         last_error: e.ProviderError | None = None
         for attempt in range(1, self.retry.max_attempts + 1):
             if self.breaker.is_open:
+                if last_error is not None:  # this call was sent and failed; the breaker only stops its retries
+                    raise last_error
                 raise e.CircuitOpenError(
-                    f"circuit open after {self.breaker.failures} consecutive failures"
-                    + (f"; last: {last_error}" if last_error else ""),
+                    f"not sent: circuit open after {self.breaker.failures} consecutive failures"
+                    + (f" (last: {self.last_failure})" if self.last_failure else ""),
                     provider=self.provider,
                     endpoint=endpoint,
                 )
@@ -158,7 +161,7 @@ class HttpCore:
                     self.breaker.record_success()  # the service answered; the request itself was wrong
                     raise
                 self.breaker.record_failure()
-                last_error = err
+                last_error = self.last_failure = err
                 if attempt == self.retry.max_attempts:
                     raise
                 delay = self.backoff(attempt, err.retry_after)
@@ -176,6 +179,13 @@ class HttpCore:
         except httpx.TimeoutException:
             raise e.ProviderTimeoutError(
                 f"no response within {self.retry.timeout_seconds}s",
+                provider=self.provider,
+                endpoint=endpoint,
+                url=redact_url(self._url(path, params)),
+            ) from None
+        except httpx.ConnectError as err:
+            raise e.UnreachableError(
+                f"cannot connect ({type(err).__name__})",
                 provider=self.provider,
                 endpoint=endpoint,
                 url=redact_url(self._url(path, params)),

@@ -31,7 +31,8 @@ def map_error(response: httpx.Response, endpoint: str, url: str) -> e.ProviderEr
     if code in _AUTH_CODES or status in (401, 403):
         return e.AuthError(message, **kw)
     if code == "EXCEEDED_FREQ_LIMIT" or status == 429:
-        return e.RateLimitedError(message, retry_after=parse_retry_after(response) or 2.0, **kw)
+        retry_after = parse_retry_after(response)  # a Retry-After of 0 means "now", not "use the default"
+        return e.RateLimitedError(message, retry_after=2.0 if retry_after is None else retry_after, **kw)
     if status in (400, 422):
         return e.RequestRejectedError(message, **kw)
     if status == 404:

@@ -152,3 +152,50 @@ def test_nhl_partition_records_why_balldontlie_is_skipped(tmp_path, lake_root, i
     assert games["responses"] == [] and "no NHL API" in games["skipped"][0]
     (odds,) = manifests(lake_root, "oddsapi", "historical_odds")
     assert odds["responses"]
+
+
+def test_windows_on_time_warns_of_the_windows_a_tracked_slate_bought_late(tmp_path, lake_root, instance) -> None:
+    """A slate tracked live (a live snapshot before its window) whose window came and went without a run
+    gets that window as a historical snapshot afterwards: late, per window, a WARN on `oddsapi_odds`."""
+    from datetime import datetime, timedelta
+
+    from linelogic_assets.bronze.assets import oddsapi_events, oddsapi_odds
+    from linelogic_assets.resources import simulator_for
+
+    day = "2025-11-20"
+    config = write_config(tmp_path, simulator__clock={"start": "2025-11-20T12:00:00Z", "speed": 0})
+    cfg = load_config(config)
+    sim = simulator_for(cfg)
+    games = [g for g in sim.games("nba", datetime.fromisoformat(day).date()) if g.postponed_at is None]
+    first = min(g.commence_time for g in games)
+    res = {"lake": LakeResource(config_path=config), "oddsapi": OddsApiResource(config_path=config)}
+
+    def run_at(now: datetime) -> dict[str, dg.AssetCheckEvaluation]:
+        sim.clock.set(now)
+        result = dg.materialize([oddsapi_events, oddsapi_odds], partition_key=partition_key("basketball_nba", day),
+                                resources=res, instance=instance)
+        return {c.check_name: c for c in result.get_asset_check_evaluations()
+                if c.asset_key == dg.AssetKey("oddsapi_odds")}
+
+    tracked = first - timedelta(hours=6, minutes=1)  # the pregame run for the first game's T-6h, on time
+    checks = run_at(tracked)
+    on_time = checks["windows_on_time"]
+    assert on_time.passed, "OPEN, due before tracking began, is a backfill, not a late window"
+    assert on_time.metadata["backfilled_OPEN"].value == len(games)
+
+    # the next run comes only after the first game's T-60m: the windows in between were missed live
+    now = first - timedelta(minutes=50)
+    checks = run_at(now)
+    late = checks["windows_on_time"]
+    assert not late.passed and late.severity == dg.AssetCheckSeverity.WARN
+    staleness = cfg.snapshot_schedule.staleness()
+    for w in cfg.snapshot_schedule.windows:
+        targets = [g.commence_time + timedelta(minutes=w.offset_minutes) for g in games]
+        due = [t for t in targets if t <= now]
+        # served live only by the tracked run's snapshot (at or before the target, within the window's staleness)
+        expected = 0 if w.first_seen else sum(1 for t in due if t > tracked + staleness[w.name])
+        assert late.metadata[f"late_{w.name}"].value == expected, w.name
+        assert late.metadata[f"missed_{w.name}"].value == 0
+    assert late.metadata["late_T-6h"].value == 4 and late.metadata["late_T-60m"].value == 2
+    assert "T-60m: 2 late" in late.description
+    assert checks["calls_complete"].passed, "late is not lost: every target is held"

@@ -16,6 +16,7 @@ from linelogic_assets.providers.oddsapi import OddsApiClient
 from linelogic_assets.providers.quota import QuotaLedger
 from linelogic_assets.simulator import Simulator
 from linelogic_assets.simulator.settings import FaultSettings, SimulatorSettings
+from linelogic_assets_tests.simulator.test_serve_cli import _free_port
 
 KEY = "s3cretKEYforTests0123456789abcdef"
 NOW = datetime(2025, 11, 18, 12, 0, tzinfo=UTC)
@@ -180,9 +181,50 @@ def test_circuit_breaker_opens_after_consecutive_failures(served) -> None:
         client.events("basketball_nba")
     assert sim.requests_served == sent, "an open circuit fails fast without a request"
     fake.t += 61  # after the reset time one trial goes through; failing, it re-opens the breaker
+    with pytest.raises(e.ServerError):  # the trial was sent and failed: its own error, not "not attempted"
+        client.events("basketball_nba")
+    assert sim.requests_served == sent + 1
     with pytest.raises(e.CircuitOpenError, match="502|50[03]"):
         client.events("basketball_nba")
     assert sim.requests_served == sent + 1
+
+
+def test_the_call_that_trips_the_breaker_fails_with_its_own_error_and_only_later_calls_are_not_attempted(
+    served,
+) -> None:
+    sim, server = served(_settings(rate_5xx=1.0))
+    fake = FakeTime()
+    client = _odds(server.url, fake, max_attempts=4, circuit_breaker_failures=2)
+    with pytest.raises(e.ServerError) as err:  # sent twice, then the breaker stops its retries
+        client.events("basketball_nba")
+    assert not isinstance(err.value, e.CircuitOpenError) and sim.requests_served == 2
+    with pytest.raises(e.CircuitOpenError) as skipped:
+        client.events("basketball_nba")
+    assert skipped.value.attempted is False and sim.requests_served == 2
+
+
+def test_connection_refused_is_a_typed_unreachable_error_retried_then_raised() -> None:
+    fake = FakeTime()
+    with pytest.raises(e.UnreachableError) as err:  # a loopback port nothing listens on
+        _odds(f"http://127.0.0.1:{_free_port()}", fake, max_attempts=3).events("basketball_nba")
+    assert isinstance(err.value, e.ServerError) and err.value.retryable
+    assert len(fake.sleeps) == 2 and KEY not in str(err.value) and "127.0.0.1" in str(err.value.url)
+
+
+def test_a_retry_after_of_zero_is_honoured_not_replaced_by_a_default_wait(served) -> None:
+    _, server = served(_settings(rate_429=1.0, retry_after_seconds=0))
+    fake = FakeTime()
+    with pytest.raises(e.RateLimitedError):
+        _odds(server.url, fake, max_attempts=3, backoff_base_seconds=0).odds("basketball_nba", markets=["h2h"],
+                                                                            regions=["us"])
+    assert fake.sleeps == [0.0, 0.0]
+
+
+def test_errors_that_end_a_run_are_marked() -> None:
+    kw = {"provider": "oddsapi"}
+    assert e.AuthError("bad key", **kw).ends_run and e.QuotaExhaustedError("spent", **kw).ends_run
+    assert e.BudgetExceededError("over", **kw).ends_run
+    assert not e.ServerError("502", **kw).ends_run and not e.CircuitOpenError("open", **kw).ends_run
 
 
 def test_token_bucket_and_breaker_units() -> None:
