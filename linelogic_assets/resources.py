@@ -131,7 +131,8 @@ class OddsApiResource(_ProviderResource):
         cfg = self.config
         base, key, transport = self._endpoint(cfg.oddsapi.base_url, "ODDS_API_KEY", cfg.simulator.oddsapi_keys[0])
         return OddsApiClient(
-            base, key, rate_limit=cfg.oddsapi.rate_limit, retry=cfg.oddsapi.retry, ledger=ledger, transport=transport
+            base, key, rate_limit=cfg.oddsapi.rate_limit, retry=cfg.oddsapi.retry, ledger=ledger, transport=transport,
+            key_is_secret=cfg.mode == "live",
         )
 
 
@@ -187,5 +188,6 @@ class BallDontLieResource(_ProviderResource):
             cfg.balldontlie.base_url, "BALLDONTLIE_API_KEY", cfg.simulator.balldontlie_keys[0]
         )
         return BallDontLieClient(
-            base, key, rate_limit=cfg.balldontlie.rate_limit, retry=cfg.balldontlie.retry, transport=transport
+            base, key, rate_limit=cfg.balldontlie.rate_limit, retry=cfg.balldontlie.retry, transport=transport,
+            key_is_secret=cfg.mode == "live",
         )

@@ -13,7 +13,7 @@ from linelogic_assets.definitions import defs
 from linelogic_assets.deploy import DeploymentError
 from linelogic_assets.providers.errors import AuthError
 from linelogic_assets.redact import MASK, RedactingFilter, redact_url, register_secret, scrub
-from linelogic_assets.resources import LakeResource, OddsApiResource
+from linelogic_assets.resources import BallDontLieResource, LakeResource, OddsApiResource
 from linelogic_assets_tests.bronze.test_assets import write_config
 
 
@@ -142,3 +142,14 @@ def test_a_key_only_in_the_environment_is_scrubbed_where_no_client_was_built(mon
     monkeypatch.setenv("ODDS_API_KEY", key)
     _assert_no_key({key}, scrub(f"daemon log: the key {key} is not valid"),
                    str(DeploymentError(f"daemon exited with 1:\n... the key {key} is not valid")))
+
+
+def test_the_simulators_published_demo_key_is_not_masked_in_paths(lake_root, tmp_path, monkeypatch) -> None:
+    """In demo mode the key is the simulator's published `demo`: masking it would turn `data/demo` into `data/***`."""
+    import linelogic_assets.redact as redact
+
+    monkeypatch.setattr(redact, "_secrets", set())  # what earlier tests registered in this process is not ours
+    config = write_config(tmp_path)
+    OddsApiResource(config_path=config).client().close()
+    BallDontLieResource(config_path=config).client().close()
+    assert scrub(f"wrote {lake_root}/bronze") == f"wrote {lake_root}/bronze"

@@ -67,8 +67,10 @@ class BallDontLieClient:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] | None = None,
         monotonic: Callable[[], float] | None = None,
+        key_is_secret: bool = True,  # False only for the simulator's published demo keys
     ) -> None:
-        register_secret(api_key)
+        if key_is_secret:
+            register_secret(api_key)
         kw = {k: v for k, v in (("sleep", sleep), ("monotonic", monotonic)) if v is not None}
         self.http = HttpCore(
             PROVIDER,
