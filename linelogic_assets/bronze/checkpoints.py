@@ -14,7 +14,6 @@ keyed on the parameters, every pair that could meet contends. The critical secti
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 from collections.abc import Callable, Iterator
@@ -24,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from linelogic_assets.bronze.store import BronzeImmutableError, atomic_write
+from linelogic_assets.filelock import exclusive_lock
 from linelogic_assets.timeutil import parse_ts
 
 _VOLATILE = {"date", "apikey"}  # the snapshot time is the file name; the key never enters a checkpoint
@@ -82,19 +82,8 @@ class CheckpointStore:
     def buying(self, endpoint: str, fingerprint: str, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
         """Hold the key's lock across processes while checking and buying; `on_wait` is told when another
         holder makes us wait. The OS drops the lock with its holder, so a killed run never keeps it."""
-        path = self.dir / "locks" / endpoint / f"{fingerprint}.lock"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                if on_wait is not None:
-                    on_wait()
-                fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        with exclusive_lock(self.dir / "locks" / endpoint / f"{fingerprint}.lock", on_wait):
+            yield
 
     def save(self, endpoint: str, fingerprint: str, cp: Checkpoint) -> None:
         folder = self._folder(endpoint, fingerprint)

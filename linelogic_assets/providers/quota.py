@@ -7,7 +7,6 @@ partition) add up correctly.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import math
 import os
@@ -17,6 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from linelogic_assets.filelock import exclusive_lock
 from linelogic_assets.providers.errors import BudgetExceededError
 
 
@@ -66,16 +66,12 @@ class QuotaLedger:
 
     @contextmanager
     def _locked(self) -> Iterator[QuotaState]:
-        with open(self.dir / ".lock", "a+") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                state = self.read()
-                yield state
-                tmp = self.dir / f".state.{os.getpid()}.tmp"
-                tmp.write_text(json.dumps(asdict(state), indent=2))
-                os.replace(tmp, self.dir / "state.json")
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        with exclusive_lock(self.dir / ".lock"):
+            state = self.read()
+            yield state
+            tmp = self.dir / f".state.{os.getpid()}.tmp"
+            tmp.write_text(json.dumps(asdict(state), indent=2))
+            os.replace(tmp, self.dir / "state.json")
 
     def read(self) -> QuotaState:
         try:
