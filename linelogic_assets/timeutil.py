@@ -15,7 +15,8 @@ class TimestampError(ValueError):
     """A value that is not a timestamp we can use; the message is one line naming the value."""
 
 
-def _shown(value: object) -> str:
+def shown(value: object) -> str:
+    """A value as it may appear in a one-line reason: its repr, cut short."""
     text = repr(value)
     return text if len(text) <= 60 else f"{text[:40]}…({len(text)} chars)"
 
@@ -30,15 +31,15 @@ def parse_ts(value: str | int | float) -> datetime:
     except TimestampError:
         raise
     except (ValueError, OverflowError, OSError, TypeError):  # out-of-range numbers, digits past int's limit
-        raise TimestampError(f"not a usable timestamp: {_shown(value)}") from None
+        raise TimestampError(f"not a usable timestamp: {shown(value)}") from None
     if not _EARLIEST <= parsed <= _LATEST:
-        raise TimestampError(f"timestamp {_shown(value)} is out of range")
+        raise TimestampError(f"timestamp {shown(value)} is out of range")
     return parsed
 
 
 def _parse(value: object) -> datetime:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise TimestampError(f"not a timestamp: {_shown(value)} ({type(value).__name__})")
+        raise TimestampError(f"not a timestamp: {shown(value)} ({type(value).__name__})")
     if isinstance(value, float) and not math.isfinite(value):
         raise TimestampError(f"not a timestamp: {value!r}")
     if isinstance(value, int | float):
@@ -49,9 +50,9 @@ def _parse(value: object) -> datetime:
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise TimestampError(f"not an ISO 8601 timestamp: {_shown(value)}") from None
+        raise TimestampError(f"not an ISO 8601 timestamp: {shown(value)}") from None
     if parsed.tzinfo is None:
-        raise TimestampError(f"timestamp {_shown(value)} has no timezone: add Z or an offset, e.g. {text[:32]}Z")
+        raise TimestampError(f"timestamp {shown(value)} has no timezone: add Z or an offset, e.g. {text[:32]}Z")
     return parsed.astimezone(UTC)
 
 

@@ -70,23 +70,32 @@ class TeamIndex:
                 raise KeyError(f"override alias {alias!r} names unknown team {team_id!r}")
             self._by_name[normalise_name(alias)] = self.by_id[team_id]
 
-    def resolve(self, name: str | None) -> Team | None:
-        return self._by_name.get(normalise_name(name)) if name else None
+    def resolve(self, name: object) -> Team | None:
+        return self._by_name.get(normalise_name(name)) if isinstance(name, str) and name else None
 
     def balldontlie(self, obj: object, flat_id: object = None) -> tuple[Team | None, str, str | None]:
         """(team, BALLDONTLIE's name for it, its BALLDONTLIE id) from a team object or a bare id.
 
-        The id decides; the name is tried when the id is unknown (another league's numbering).
+        The id decides; the name is tried when the id is unknown (another league's numbering). An id
+        that is not a whole number, or a name that is not text, is ignored: ("", None) when nothing is left.
         """
         if isinstance(obj, dict):
-            tid = obj.get("id")
-            name = obj.get("full_name") or obj.get("display_name") or obj.get("name") or str(tid)
+            tid = _team_id(obj.get("id"))
+            names = (obj.get(k) for k in ("full_name", "display_name", "name"))
+            name = next((n for n in names if isinstance(n, str) and n.strip()), None)
             team = self.by_balldontlie_id.get(tid) if tid is not None else None
-            return team or self.resolve(name), name, None if tid is None else str(tid)
-        if flat_id is not None:
-            team = self.by_balldontlie_id.get(flat_id)
-            return team, team.full_name if team else f"balldontlie team {flat_id}", str(flat_id)
+            shown = name or ("" if tid is None else str(tid))
+            return team or self.resolve(name), shown, None if tid is None else str(tid)
+        tid = _team_id(flat_id)
+        if tid is not None:
+            team = self.by_balldontlie_id.get(tid)
+            return team, team.full_name if team else f"balldontlie team {tid}", str(tid)
         return None, "", None
 
     def spellings(self, team: Team) -> list[str]:
         return [k for k, v in self._by_name.items() if v is team]
+
+
+def _team_id(value: object) -> int | None:
+    """A BALLDONTLIE team id: a whole number (never a bool, a float, text or an object)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

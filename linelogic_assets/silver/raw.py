@@ -111,3 +111,9 @@ def decoded(responses: list[RawResponse], quarantine: Quarantine) -> Iterator[tu
             quarantine.response(r, str(err))
             continue
         yield r, classified.responses
+
+
+def bdl_rows(body: object) -> list:
+    """The rows of a BALLDONTLIE response body: its `data` list, or the one object `/x/{id}` answers."""
+    data = body.get("data") if isinstance(body, dict) else None
+    return [data] if isinstance(data, dict) else data if isinstance(data, list) else []
