@@ -214,7 +214,7 @@ def classify(provider: str, endpoint: str, body: Any) -> Classified:
     if endpoint not in ENDPOINTS.get(provider, ()):
         raise ContractError(f"unknown endpoint {endpoint!r} for {provider}; known: {', '.join(ENDPOINTS.get(provider, ()))}")
     if provider == "oddsapi":
-        _reject_other_oddsapi_shapes(endpoint, body)
+        reject_other_oddsapi_shapes(endpoint, body)
         found = problems(provider, endpoint, body)
         if found:
             raise ContractError(f"not a The Odds API v4 {endpoint} response: {_summary(found)}")
@@ -237,7 +237,8 @@ def classify(provider: str, endpoint: str, body: Any) -> Classified:
     return result
 
 
-def _reject_other_oddsapi_shapes(endpoint: str, body: Any) -> None:
+def reject_other_oddsapi_shapes(endpoint: str, body: Any) -> None:
+    """Refuse bodies of another API version, or filed under the wrong endpoint, with the reason (a ContractError)."""
     if isinstance(body, dict) and "success" in body and "data" in body:
         raise ContractError("The Odds API v3 response ({success, data}), not v4")
     rows = body.get("data") if isinstance(body, dict) and not endpoint.startswith("historical_") else body

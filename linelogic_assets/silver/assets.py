@@ -31,8 +31,8 @@ from linelogic_assets.silver.io_manager import write_quarantine
 from linelogic_assets.silver.odds import ODDS_ENDPOINTS, OddsPartition, normalise_partitions
 from linelogic_assets.silver.people import build_people
 from linelogic_assets.silver.quarantine import Quarantine
-from linelogic_assets.silver.raw import decoded, partition_responses
-from linelogic_assets.silver.schemas import SCHEMAS, typed
+from linelogic_assets.silver.raw import partition_responses
+from linelogic_assets.silver.teams import build_teams
 from linelogic_assets.sports import league_for
 
 GROUP = "silver"
@@ -77,7 +77,8 @@ def silver_events(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi
     ins={"event": dg.AssetIn("event"), "event_provider_map": dg.AssetIn("event_provider_map")},
     check_specs=checks.specs("odds_snapshot"),
     description="Every observed price: event × snapshot time × book × market × selection, decimal and "
-    "American, deduplicated across runs (seed 000 §7).",
+    "American, deduplicated across runs; rows with an impossible value or a conflicting price are quarantined, "
+    "never stored.",
     **_part,
 )
 def odds_snapshot(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi: OddsApiResource,
@@ -86,16 +87,18 @@ def odds_snapshot(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi
     league = league_for(sport)
     quarantine = Quarantine(sport, "odds_snapshot")
     responses = partition_responses(lake.bronze(), "oddsapi", sport, day, ODDS_ENDPOINTS)
+    # nothing observed can postdate both the provider's clock (the simulator's, in demo) and ours: the
+    # normaliser quarantines what does, and the check guards the stored rows with the same now
+    now = max(oddsapi.now(), datetime.now(UTC))
     [(rows, stats)] = normalise_partitions([OddsPartition(sport, league.slate_bounds_utc(day), responses,
-                                                          load_event_keys(event_provider_map, event), quarantine)])
+                                                          load_event_keys(event_provider_map, event), quarantine)],
+                                           now=now)
     write_quarantine(lake.root, quarantine, day)
     frame = rows.to_pandas()  # the checks read pandas; the IO manager writes the Arrow table as is
     yield dg.Output(rows, metadata={
         "rows": len(frame), **stats, "quarantined": len(quarantine.records),
         "bookmakers": frame["bookmaker"].nunique(), "snapshots": frame["snapshot_time_utc"].nunique(),
         "events": frame["canonical_event_id"].nunique()})
-    # nothing observed can postdate both the provider's clock (the simulator's, in demo) and ours
-    now = max(oddsapi.now(), datetime.now(UTC))
     yield from checks.results("odds_snapshot", checks.CheckInputs(
         sport, league.league, now, quarantine, odds=frame, events=event))
 
@@ -111,21 +114,10 @@ def team(context: dg.AssetExecutionContext, lake: LakeResource) -> Iterator:
     league = league_for(sport)
     quarantine = Quarantine(sport, "team")
     index = TeamIndex(sport, load_overrides(lake.config.overrides_file()).aliases(sport))
-    store = lake.bronze()
-    responses = partition_responses(store, "balldontlie", sport, day, ("teams",)) if league.has_balldontlie else []
-    for r, bodies in decoded(responses, quarantine):
-        for body in bodies:
-            for row in body["data"]:
-                if index.balldontlie(row)[0] is None:
-                    quarantine.response(r, f"BALLDONTLIE team {row.get('id')} {row.get('full_name')!r} matches no "
-                                           f"canonical {league.title} team", kind="rows", detail=row)
+    build = build_teams(lake.bronze(), league, day, index, quarantine)
     write_quarantine(lake.root, quarantine, day)
-    frame = pd.DataFrame([{
-        "canonical_team_id": t.id, "sport": sport, "league": t.league, "full_name": t.full_name,
-        "location": t.location, "name": t.name, "abbreviation": t.abbreviation, "conference": t.conference,
-        "division": t.division, "balldontlie_id": t.balldontlie_id} for t in index.teams], columns=SCHEMAS["team"].names)
-    frame = typed("team", frame)
-    yield dg.Output(frame, metadata={"rows": len(frame), "quarantined": len(quarantine.records)})
+    frame = build.frame
+    yield dg.Output(frame, metadata={"rows": len(frame), **build.stats, "quarantined": len(quarantine.records)})
     yield from checks.results("team", checks.CheckInputs(sport, league.league, None, quarantine))
 
 
@@ -156,7 +148,10 @@ def silver_people(context: dg.AssetExecutionContext, lake: LakeResource, event: 
     build = build_people(lake.bronze(), league, day, index, game_map, home_of, quarantine)
     write_quarantine(lake.root, quarantine, day)
     for name, frame in build.frames.items():
-        yield dg.Output(frame, output_name=name, metadata={"rows": len(frame)})
+        meta = {"rows": len(frame)}
+        if name == "player":
+            meta.update(build.stats, quarantined=len(quarantine.records))
+        yield dg.Output(frame, output_name=name, metadata=meta)
     inputs = checks.CheckInputs(sport, league.league, None, quarantine, results=event_result,
                                 team_stats=build.frames["game_team_stats"])
     yield from checks.results("player", inputs)

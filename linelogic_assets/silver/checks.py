@@ -1,9 +1,11 @@
-"""Silver validation and reconciliation checks (seed 000 §13, seed 001 Data Quality Monitoring).
+"""Silver validation and reconciliation checks.
 
 Each check is a plain function of the partition's frames, so tests can run it on a crafted
 partition; `results()` turns them into Dagster check results with their numbers as metadata.
-ERROR checks block: bad identities, prices or times must never reach gold. WARN checks flag data
-for review without rejecting it (seed 001: "log and flag suspicious data but do not reject").
+ERROR checks block: bad identities, prices or times must never reach gold. For `odds_snapshot` the
+normaliser has already quarantined every row that breaks them (the same rule, `odds_problems`), so
+they can only fail on a platform bug; what the provider sent wrong is counted by the WARN
+`quarantine` check. WARN checks flag data for review without rejecting it.
 """
 
 from __future__ import annotations
@@ -20,22 +22,25 @@ import pandas as pd
 
 from linelogic_assets.partitions import sport_date_partitions
 from linelogic_assets.registry.books import is_exchange
+from linelogic_assets.silver.odds import (
+    DECIMAL_RANGE,
+    IDENTITY,
+    MAX_AMERICAN,
+    ODDS_KEY,
+    POINT_BOUNDS,
+    odds_problems,
+    point_bounds,
+)
 from linelogic_assets.silver.quarantine import Quarantine
 
 ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
-FUTURE_SLACK = timedelta(minutes=5)  # clock skew between a book's feed and ours
+# odds_snapshot's quarantine check fails (WARN) above this share of quarantined outcome rows: one bad
+# quote on a slate is noted in its metadata; a feed that breaks systematically is flagged
+QUARANTINE_WARN_SHARE = 0.01
 GAME_LENGTH = timedelta(hours=4)  # after this a game without a result is overdue
 OVERROUND = (0.02, 0.15)
 MAX_MOVE = {"spreads": 10.0, "totals": 20.0}  # points between consecutive snapshots
 TWO_WAY = ("h2h", "spreads", "totals", "h2h_lay")
-# per league: |spread| bound and (low, high) total bounds; alternate lines get half as much again
-POINT_BOUNDS = {
-    "nba": (40.0, (150.0, 320.0)),
-    "nfl": (35.0, (20.0, 80.0)),
-    "mlb": (5.5, (3.0, 20.0)),
-    "nhl": (5.5, (3.0, 12.0)),
-}
-ODDS_KEY = ["canonical_event_id", "snapshot_time_utc", "bookmaker", "market", "selection", "participant", "point"]
 
 
 @dataclass
@@ -81,9 +86,8 @@ def _tz_problems(df: pd.DataFrame, columns: list[str]) -> list[str]:
 
 def odds_identity(i: CheckInputs) -> Outcome:
     df = i.odds
-    cols = ["canonical_event_id", "provider_event_id", "bookmaker", "market", "selection", "snapshot_time_utc",
-            "commence_time_utc"]
-    nulls = {c: int(df[c].isna().sum()) for c in cols}
+    masks = odds_problems(df, point_bounds(i.league), check="ids_and_times")
+    nulls = {c: int(masks[f"null_{c}"].sum()) for c in IDENTITY}
     not_utc = _tz_problems(df, ["snapshot_time_utc", "commence_time_utc", "ingested_at_utc", "bookmaker_last_update_utc"])
     bad = sum(nulls.values())
     return Outcome(not bad and not not_utc, {"rows": len(df), "nulls": nulls, "non_utc_columns": not_utc},
@@ -92,22 +96,18 @@ def odds_identity(i: CheckInputs) -> Outcome:
 
 def odds_price_bounds(i: CheckInputs) -> Outcome:
     df = i.odds
-    spread_max, (total_lo, total_hi) = POINT_BOUNDS[i.league]
-    base = df["market"].str.removeprefix("alternate_")
-    loosen = np.where(df["market"].str.startswith("alternate_"), 1.5, 1.0)
-    pregame = ~df["is_live"].fillna(False).astype(bool)  # in play, spreads and totals run with the score
-    spreads = pregame & (base == "spreads") & (df["point"].abs() > spread_max * loosen)
-    totals = pregame & (base == "totals") & ((df["point"] < total_lo / loosen) | (df["point"] > total_hi * loosen))
-    counts = {
-        "decimal_price_not_above_1": int((~(df["price"] > 1.0)).sum()),
-        "american_beyond_10000": int((df["price_american"].abs() > 10000).sum()),
-        "spread_points_out_of_bounds": int(spreads.sum()),
-        "total_points_out_of_bounds": int(totals.sum()),
-    }
-    bad = sum(counts.values())
-    examples = df[~(df["price"] > 1.0) | (df["price_american"].abs() > 10000) | spreads | totals].head(5)
-    return Outcome(not bad, {"rows": len(df), **counts, "bounds": {"spread": spread_max, "total": [total_lo, total_hi]},
-                             "examples": _records(examples, ["bookmaker", "market", "selection", "price", "point", "raw_ref"])},
+    masks = odds_problems(df, point_bounds(i.league), check="price_bounds")
+    counts = {name: int(m.sum()) for name, m in masks.items()}
+    wrong = np.zeros(len(df), bool)
+    for m in masks.values():
+        wrong |= m
+    bad = int(wrong.sum())
+    spread_max, (total_lo, total_hi) = POINT_BOUNDS.get(i.league, (None, (None, None)))
+    bounds = {"spread": spread_max, "total": [total_lo, total_hi], "american": MAX_AMERICAN,
+              "decimal": list(DECIMAL_RANGE)}
+    return Outcome(not bad, {"rows": len(df), **counts, "bounds": bounds,
+                             "examples": _records(df[wrong].head(5), ["bookmaker", "market", "selection", "price",
+                                                                      "point", "raw_ref"])},
                    f"{bad} row(s) with impossible prices or points" if bad else None)
 
 
@@ -121,9 +121,8 @@ def odds_unique(i: CheckInputs) -> Outcome:
 
 
 def odds_not_in_future(i: CheckInputs) -> Outcome:
-    limit = pd.Timestamp(i.now + FUTURE_SLACK)
-    snap = int((i.odds["snapshot_time_utc"] > limit).sum())
-    upd = int((i.odds["bookmaker_last_update_utc"] > limit).sum())
+    masks = odds_problems(i.odds, point_bounds(i.league), i.now, check="no_future_times")
+    snap, upd = int(masks["snapshot_time_in_future"].sum()), int(masks["last_update_in_future"].sum())
     return Outcome(not (snap or upd), {"now": i.now.isoformat(), "snapshot_time_in_future": snap,
                                        "last_update_in_future": upd},
                    f"{snap} snapshot time(s) and {upd} last_update(s) after {i.now.isoformat()}" if snap or upd else None)
@@ -224,11 +223,24 @@ def odds_coverage(i: CheckInputs) -> Outcome:
 
 
 def quarantined(i: CheckInputs) -> Outcome:
+    """Fails (as WARN) on any quarantine; for odds_snapshot, on a response or event quarantined whole
+    (how many rows it held is unknown) or on more than QUARANTINE_WARN_SHARE of outcome rows."""
     q = i.quarantine
-    return Outcome(not q.records, {"quarantined_records": len(q.records), "quarantined_rows": q.rows(),
-                                   "by_kind": q.counts(), "examples": q.examples()},
-                   f"{len(q.records)} item(s) quarantined ({q.rows()} rows): {q.records[0]['reason']}"
-                   if q.records else None)
+    meta: dict[str, Any] = {"quarantined_records": len(q.records), "quarantined_rows": q.rows(),
+                            "by_kind": q.counts(), "examples": q.examples()}
+    summary = f"{len(q.records)} item(s) quarantined ({q.rows()} rows): {q.records[0]['reason']}" if q.records else None
+    if q.table != "odds_snapshot" or i.odds is None:
+        return Outcome(not q.records, meta, summary)
+    rows = sum(r["rows"] for r in q.records if r["kind"] == "rows")
+    whole = sum(1 for r in q.records if r["kind"] != "rows")
+    share = rows / (rows + len(i.odds)) if rows else 0.0
+    passed = not whole and share <= QUARANTINE_WARN_SHARE
+    meta |= {"table_rows": len(i.odds), "quarantined_outcome_rows": rows, "quarantined_share": round(share, 6),
+             "warn_above_share": QUARANTINE_WARN_SHARE, "quarantined_whole": whole}
+    if summary:
+        summary += (f"; {share:.2%} of outcome rows quarantined (WARN above {QUARANTINE_WARN_SHARE:.0%}), "
+                    f"{whole} response(s) or event(s) whole")
+    return Outcome(passed, meta, summary)
 
 
 # -- event -----------------------------------------------------------------------------------
@@ -287,14 +299,20 @@ def box_scores_reconciled(i: CheckInputs) -> Outcome:
     ts, res = i.team_stats, i.results
     if ts is None or ts.empty or res is None or res.empty:
         return Outcome(True, {"games_checked": 0})
+    # a team's points are null when one of its lines had unreadable points (quarantined): unverifiable, not wrong
+    unknown = set(ts.loc[ts["pts"].isna(), "canonical_event_id"]) & set(res["canonical_event_id"])
+    ts = ts[~ts["canonical_event_id"].isin(unknown)]
+    none = {"games_checked": 0, "box_score_differs_from_result": 0, "games_with_unknown_points": len(unknown)}
+    if ts.empty:
+        return Outcome(True, none)
     pts = ts.pivot_table(index="canonical_event_id", columns="is_home", values="pts", aggfunc="sum")
     pts = pts.reindex(columns=[True, False])  # a side without any box-score line stays NaN and fails
     joined = res.set_index("canonical_event_id").join(pts, how="inner")
     if joined.empty:
-        return Outcome(True, {"games_checked": 0})
+        return Outcome(True, none)
     bad = joined[~(joined[True] == joined["home_score"]) | ~(joined[False] == joined["away_score"])]
     return Outcome(bad.empty, {"games_checked": len(joined), "box_score_differs_from_result": len(bad),
-                               "examples": bad.index[:10].tolist()},
+                               "games_with_unknown_points": len(unknown), "examples": bad.index[:10].tolist()},
                    f"{len(bad)} game(s) whose player points do not add up to the final score" if len(bad) else None)
 
 
@@ -318,12 +336,16 @@ CHECKS: tuple[Check, ...] = (
     Check("provider_coverage", "event", WARN, "Events seen by one provider and not the other.",
                 event_provider_coverage),
     Check("ids_and_times", "odds_snapshot", ERROR, "Canonical ids, book, market, selection and times present; "
-                "times in UTC.", odds_identity),
-    Check("price_bounds", "odds_snapshot", ERROR, "Decimal price > 1.0, American within ±10000; pregame "
-                "points within the league's per-market bounds.", odds_price_bounds),
+                "times in UTC. Rows without them are quarantined before storing: a failure is a platform bug.",
+                odds_identity),
+    Check("price_bounds", "odds_snapshot", ERROR, "Prices finite, decimal > 1.0, American within ±10000; "
+                "spreads and totals have a point, pregame within the league's per-market bounds. Rows that break "
+                "this are quarantined before storing: a failure is a platform bug.", odds_price_bounds),
     Check("unique_after_dedupe", "odds_snapshot", ERROR, "One price per (event, snapshot, book, market, "
-                "selection, point) after dedupe.", odds_unique),
-    Check("no_future_times", "odds_snapshot", ERROR, "No snapshot time or last_update after now.",
+                "selection, participant, point) after dedupe; conflicting quotes are quarantined before storing: "
+                "a failure is a platform bug.", odds_unique),
+    Check("no_future_times", "odds_snapshot", ERROR, "No snapshot time or last_update after now (clock "
+                "skew allowed). Such rows are quarantined before storing: a failure is a platform bug.",
                 odds_not_in_future),
     Check("two_sided_markets", "odds_snapshot", WARN, "Two-way markets quote both sides.", odds_two_sided),
     Check("spread_points_inverse", "odds_snapshot", WARN, "Spread points are +x/−x per book and snapshot.",
@@ -334,8 +356,9 @@ CHECKS: tuple[Check, ...] = (
                 "between consecutive snapshots.", odds_movement),
     Check("coverage", "odds_snapshot", WARN, "Share of events with ≥ 1 odds snapshot; missingness by market "
                 "and book.", odds_coverage),
-    Check("quarantine", "odds_snapshot", WARN, "Odds responses or rows that could not be normalised.",
-                quarantined),
+    Check("quarantine", "odds_snapshot", WARN, "Odds responses, events or rows that could not be normalised "
+                "(kept with reason and column); fails on any response or event quarantined whole, or on more "
+                f"than {QUARANTINE_WARN_SHARE:.0%} of outcome rows.", quarantined),
     Check("quarantine", "team", WARN, "Provider teams that match no canonical team.", quarantined),
     Check("quarantine", "player", WARN, "Player, lineup and box-score rows that could not be normalised.",
                 quarantined),

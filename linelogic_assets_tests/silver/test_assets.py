@@ -14,6 +14,7 @@ import pytest
 from linelogic_assets.bronze.store import BronzeStore
 from linelogic_assets.partitions import partition_key, sport_date_partitions
 from linelogic_assets.resources import LakeResource, OddsApiResource
+from linelogic_assets.silver import odds
 from linelogic_assets.silver.assets import odds_snapshot, silver_events, silver_people, team
 from linelogic_assets.silver.io_manager import SilverIOManager, partition_file, quarantine_file
 from linelogic_assets_tests.bronze.test_assets import run_bronze, write_config
@@ -169,7 +170,17 @@ def downstream_of_odds() -> None:
     """Stands in for gold: must not run when a blocking silver check fails."""
 
 
-def test_blocking_check_stops_downstream(lake_root: Path) -> None:
+def test_blocking_check_stops_downstream(lake_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bad price is quarantined by the normaliser, so only a platform bug lets one reach the table: one is
+    simulated here by hiding prices ≤ 1 from the normaliser's call of the rule (the check still sees them)."""
+    rule = odds.odds_problems
+
+    def blind(*args, **kwargs):
+        masks = rule(*args, **kwargs)
+        masks.pop("decimal_price_not_above_1", None)
+        return masks
+
+    monkeypatch.setattr(odds, "odds_problems", blind)
     bad = _event("e1", "Boston Celtics", "Los Angeles Lakers", COMMENCE, [_book("pinnacle", (0.95, 2.1))])
     _write(lake_root, "historical_odds", "run-a", _snapshot("2025-11-12T12:00:00Z", [bad]), "2025-11-12T12:00:00Z")
     result = run_silver(NBA, DAY, assets=[silver_events, odds_snapshot, downstream_of_odds], raise_on_error=False)

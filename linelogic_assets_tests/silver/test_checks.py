@@ -13,6 +13,7 @@ import pytest
 
 from linelogic_assets.silver import checks
 from linelogic_assets.silver.checks import CHECKS, ERROR, CheckInputs
+from linelogic_assets.silver.odds import PROBLEMS, odds_problems, point_bounds
 from linelogic_assets.silver.quarantine import Quarantine
 from linelogic_assets.silver.schemas import SCHEMAS, typed
 
@@ -394,3 +395,57 @@ def test_in_play_points_are_exempt_from_point_bounds() -> None:
     assert checks.odds_price_bounds(valid(odds=blowout)).passed
     pregame = frame("odds_snapshot", [{**r, "is_live": False} for r in rows])
     assert checks.odds_price_bounds(valid(odds=pregame)).metadata["spread_points_out_of_bounds"] == 2
+
+
+# -- odds: ERROR checks guard the stored table with the normaliser's rule; provider problems are WARN counts --
+
+def test_price_bounds_counts_every_problem_the_normaliser_quarantines() -> None:
+    snap = "2025-11-18T11:00"
+    df = odds(quote("E2", snap, "spreads", "home", point=None, book="fanduel"),
+              quote("E2", snap, "totals", "over", point=float("inf"), book="fanduel"),
+              quote("E2", snap, "h2h", "home", float("inf"), book="caesars"),
+              quote("E2", snap, "h2h", "away", 1.5, book="caesars", price_american=-50.0),
+              quote("E2", snap, "h2h", "away", 2.5, book="betmgm", price_american=None))
+    out = checks.odds_price_bounds(valid(odds=df))
+    assert out.passed is False and out.description == "5 row(s) with impossible prices or points"
+    assert {k: out.metadata[k] for k in ("point_missing", "point_not_finite", "price_not_finite",
+                                         "american_below_100", "american_missing")} == dict.fromkeys(
+        ("point_missing", "point_not_finite", "price_not_finite", "american_below_100", "american_missing"), 1)
+    assert out.metadata["bounds"]["american"] == 10000 and out.metadata["bounds"]["decimal"] == [1.01, 101.0]
+
+
+def _odds_quarantine(rows: int, whole: int = 0, copies: int = 4) -> checks.Outcome:
+    q = Quarantine(SPORT, "odds_snapshot")
+    if rows:
+        q.add("rows", "price is NaN or infinite", raw_ref="raw/a.json", rows=rows, column="price")
+    for _ in range(whole):
+        q.add("response", "bronze holds this body as invalid JSON (kept, not parsed)", raw_ref="raw/b.json")
+    table = pd.concat([odds()] * copies, ignore_index=True)  # 120 stored rows
+    return checks.quarantined(valid(quarantine=q, odds=table))
+
+
+def test_odds_quarantine_passes_below_its_share_and_reports_the_numbers() -> None:
+    out = _odds_quarantine(rows=1)
+    assert out.passed is True
+    assert {k: out.metadata[k] for k in ("table_rows", "quarantined_outcome_rows", "quarantined_share",
+                                         "warn_above_share", "quarantined_whole")} == {
+        "table_rows": 120, "quarantined_outcome_rows": 1, "quarantined_share": round(1 / 121, 6),
+        "warn_above_share": 0.01, "quarantined_whole": 0}
+    assert "0.83% of outcome rows quarantined" in out.description
+
+
+def test_odds_quarantine_warns_above_its_share_or_on_a_whole_response() -> None:
+    above = _odds_quarantine(rows=2)
+    assert above.passed is False and above.metadata["quarantined_share"] == round(2 / 122, 6)
+    assert above.description.startswith("1 item(s) quarantined (2 rows): price is NaN or infinite")
+    whole = _odds_quarantine(rows=0, whole=1)
+    assert whole.passed is False and whole.metadata["quarantined_whole"] == 1
+    assert whole.metadata["quarantined_share"] == 0.0
+    assert _odds_quarantine(rows=0).passed and _odds_quarantine(rows=0).description is None
+
+
+def test_each_odds_error_check_applies_exactly_the_problems_it_guards() -> None:
+    for name in ("ids_and_times", "price_bounds", "no_future_times"):
+        masks = odds_problems(odds(), point_bounds("nba"), NOW, check=name)
+        assert set(masks) == {p for p, problem in PROBLEMS.items() if problem.check == name}
+        assert not any(m.any() for m in masks.values())  # the valid partition has none

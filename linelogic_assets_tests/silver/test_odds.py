@@ -7,13 +7,16 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from linelogic_assets.bronze.store import BronzeStore
 from linelogic_assets.odds_math import american_to_decimal, decimal_to_american
 from linelogic_assets.silver.odds import (
     EventKey,
     OddsPartition,
+    _record_and_line_hashes,
     normalise_partitions,
+    record_hash,
     slate_events,
 )
 from linelogic_assets.silver.quarantine import Quarantine
@@ -118,3 +121,20 @@ def test_american_prices_are_recognised_without_a_format_hint(tmp_path: Path) ->
     rows = normalise_partitions([part])[0][0].to_pandas().sort_values("selection")
     assert rows["price"].round(4).tolist() == [2.3, round(1 + 100 / 150, 4)]
     assert rows["price_american"].tolist() == [130.0, -150.0]
+
+
+def test_record_hashes_are_stable_and_a_line_hash_ignores_only_the_price() -> None:
+    """Stored record_hash values must not change between releases (dedupe across rebuilds relies on them);
+    the line hash that finds conflicting quotes is the same chain without the price."""
+    ts = pa.timestamp("us", tz="UTC")
+    cols = {"canonical_event_id": pa.array(["nba-a", "nba-a", "nba-b"]),
+            "snapshot_time_utc": pa.array([datetime(2025, 11, 12, 12, tzinfo=UTC)] * 3, ts),
+            "bookmaker": pa.array(["pinnacle", "pinnacle", "fanduel"]), "market": pa.array(["h2h", "spreads", "totals"]),
+            "selection": pa.array(["home", "away", "over"]), "participant": pa.array([None, None, "x"]),
+            "price": pa.array([1.9, 2.0, 1.95]), "point": pa.array([None, 2.5, 220.5])}
+    assert [f"{h:016x}" for h in record_hash(cols)] == ["37d5d113eacc5461", "36db3a08a69302c1", "83095b601af303fd"]
+    _, lines = _record_and_line_hashes(cols)
+    _, repriced = _record_and_line_hashes({**cols, "price": pa.array([3.0, 1.5, 1.01])})
+    assert (lines == repriced).all() and len(set(lines.tolist())) == 3
+    _, moved = _record_and_line_hashes({**cols, "point": pa.array([None, 3.5, 220.5])})
+    assert (moved != lines).tolist() == [False, True, False]
