@@ -55,7 +55,7 @@ SEASON = (date(2025, 10, 21), date(2026, 4, 12))
 CLOCK = "2026-04-20T12:00:00Z"  # the simulator's fixed now: after the season, so every slate is history
 DEFAULT_ROOT = Path("/tmp/linelogic_bench_silver")
 DEDUPE_KEY = ["canonical_event_id", "snapshot_time_utc", "bookmaker", "market", "selection", "participant",
-              "price", "point"]  # seed 000 §7.3, as odds.DEDUPE_KEY
+              "price", "point"]  # as odds.DEDUPE_KEY
 CHECK_KEY = ["canonical_event_id", "snapshot_time_utc", "bookmaker", "market", "selection", "price", "point"]
 MODES = {  # mode → label
     "ours": "ours (normalise_partitions, 1 call per partition)",

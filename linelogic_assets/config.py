@@ -78,7 +78,7 @@ class AdaptiveIntervals(_Strict):
 
 
 class Sampling(_Strict):
-    """Snapshots between the windows (seed 001): every fixed interval, adaptive by time to commence, or off."""
+    """Snapshots between the windows: every fixed interval, adaptive by time to commence, or off."""
 
     mode: Literal["fixed", "adaptive", "off"] = "fixed"
     fixed_interval_minutes: int = Field(30, ge=1)
@@ -141,7 +141,7 @@ class DemoWindow(_Strict):
 
 
 class Matching(_Strict):
-    """How provider events are matched to canonical events (seed 000 §5.4)."""
+    """How provider events are matched to canonical events."""
 
     # scheduled starts of one game may differ this much between providers; keep it well under the
     # ~3 h between the two games of an MLB doubleheader, which must stay two events

@@ -1,4 +1,4 @@
-"""Leakage-safe training rows, keyed (canonical_event_id, asof_bucket) (seed 000 §9.3).
+"""Leakage-safe training rows, keyed (canonical_event_id, asof_bucket).
 
 Every feature of a row is computed from information available at the row's `asof_time_utc`:
 - market features from quotes at or before it (`asof.quotes_asof`: the last snapshot ≤ asof);

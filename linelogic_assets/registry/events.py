@@ -1,4 +1,4 @@
-"""Canonical event identity and provider-event matching (seed 000 §5.3–§5.4).
+"""Canonical event identity and provider-event matching.
 
 Every provider sighting of a game (an Odds API event, a BALLDONTLIE game) is collapsed per provider
 id, resolved to canonical teams, and clustered with the sightings of other providers:
@@ -28,7 +28,7 @@ from linelogic_assets.registry.teams import Team, TeamIndex, normalise_name
 from linelogic_assets.sports import League
 
 STATUS_RANK = {"scheduled": 0, "live": 1, "postponed": 2, "cancelled": 2, "final": 3}
-PROVIDER_RANK = {"balldontlie": 0, "oddsapi": 1}  # BALLDONTLIE is the schedule/results truth (seed 000 §2.2)
+PROVIDER_RANK = {"balldontlie": 0, "oddsapi": 1}  # BALLDONTLIE is the schedule/results truth
 FUZZY_MIN_SCORE = 0.75
 FUZZY_MIN_MARGIN = 0.1
 _MIN = datetime.min.replace(tzinfo=UTC)
