@@ -12,13 +12,41 @@ from pathlib import Path
 from linelogic_assets.config import REPO_ROOT, ConfigError, load_config
 
 
+def _stops_on_signals(cmd):
+    """SIGTERM and SIGINT end the command with one line and exit code 130 (inside a run, Dagster turns them
+    into a failed run first, and maps SIGTERM onto SIGINT's handler after it); the handlers are restored after."""
+    import functools
+    import signal
+    import threading
+
+    def stop(signum, frame):
+        print(f"interrupted ({signal.Signals(signum).name}); run it again to carry on", file=sys.stderr)
+        raise SystemExit(130)
+
+    @functools.wraps(cmd)
+    def run(args: argparse.Namespace) -> int:
+        if threading.current_thread() is not threading.main_thread():
+            return cmd(args)
+        saved = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            return cmd(args)
+        finally:
+            for sig, handler in saved.items():
+                signal.signal(sig, handler)
+
+    return run
+
+
+@_stops_on_signals
 def _cmd_demo(args: argparse.Namespace) -> int:
     """Materialize bronze, silver and gold for every slate date with games in the configured demo window."""
     import dagster as dg
+    from dagster._core.events import RunFailureReason
 
     from linelogic_assets.bronze.backfill import demo_slates
     from linelogic_assets.definitions import defs
     from linelogic_assets.partitions import partition_key
+    from linelogic_assets.pool_slots import sweep_dead_runs
 
     cfg = load_config(args.config)
     start = date.fromisoformat(args.start or cfg.demo.start)
@@ -26,6 +54,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     sports = args.sport or cfg.demo.sports
     job = defs.resolve_job_def("ingest_job")
     instance = dg.DagsterInstance.get()
+    # a demo killed earlier (kill -9) left its runs STARTED and holding pool slots: free them first
+    sweep_dead_runs(instance, log=lambda line: print(line, flush=True))
     slates = demo_slates(cfg, args.config, start=args.start, days=args.days, sports=sports)
     failures = 0
     for sport in sports:
@@ -39,6 +69,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
                 # the full event log is in the instance (and the UI); keep the terminal to one line a slate
                 run_config={"loggers": {"console": {"config": {"log_level": args.log_level}}}},
             )
+            if any(e.event_type == dg.DagsterEventType.RUN_FAILURE
+                   and e.job_failure_data.failure_reason == RunFailureReason.UNEXPECTED_TERMINATION
+                   for e in result.all_events):
+                print(f"  {d} interrupted (SIGTERM/SIGINT): stopping; run it again to carry on", flush=True)
+                return 130
             mats = result.get_asset_materialization_events()
             checks = result.get_asset_check_evaluations()
             failed = [c for c in checks if not c.passed]
@@ -72,6 +107,7 @@ def _cmd_plan_backfill(args: argparse.Namespace) -> int:
     )
     from linelogic_assets.providers.errors import ProviderError
     from linelogic_assets.providers.quota import QuotaLedger
+    from linelogic_assets.redact import scrub
     from linelogic_assets.resources import BallDontLieResource, OddsApiResource
     from linelogic_assets.sports import league_for
 
@@ -94,7 +130,7 @@ def _cmd_plan_backfill(args: argparse.Namespace) -> int:
         else:
             schedule = held_events_schedule(root, league, days)
     except (NoFreeScheduleError, ProviderError) as err:
-        print(f"cannot plan: {err}", file=sys.stderr)
+        print(scrub(f"cannot plan: {err}"), file=sys.stderr)
         return 2
     plan = plan_backfill(cfg, root, league.sport_key, schedule, now)
     apply_budget(plan, QuotaLedger(root, monthly_budget=cfg.monthly_quota_budget), args.budget, now)
@@ -232,16 +268,23 @@ def _cmd_quota(args: argparse.Namespace) -> int:
 def _cmd_import(args: argparse.Namespace) -> int:
     from linelogic_assets.bronze.importer import ImportRejected, import_file
     from linelogic_assets.bronze.store import BronzeStore
+    from linelogic_assets.sports import UnknownSportError, league_for
 
+    try:  # wrong arguments: no file is looked at
+        league_for(args.sport)
+        day = date.fromisoformat(args.date) if args.date else None
+    except UnknownSportError as err:
+        print(f"import: {err}", file=sys.stderr)
+        return 2
+    except ValueError as err:
+        print(f"import: --date {args.date!r} is not a YYYY-MM-DD date ({err})", file=sys.stderr)
+        return 2
     cfg = load_config(args.config)
     store = BronzeStore(cfg.resolved_data_root())
-    day = date.fromisoformat(args.date) if args.date else None
     rejected = 0
     for name in args.files:
         path = Path(name)
-        try:
-            if not path.is_file():
-                raise ImportRejected(f"{path}: no such file")
+        try:  # import_file raises nothing but ImportRejected: one line per bad file, the batch goes on
             res = import_file(store, path, provider=args.provider, endpoint=args.endpoint, sport=args.sport, day=day)
         except ImportRejected as err:
             rejected += 1

@@ -9,6 +9,7 @@ from linelogic_assets.bronze.assets import bronze_assets
 from linelogic_assets.gold.assets import gold_assets
 from linelogic_assets.gold.io_manager import GoldIOManager
 from linelogic_assets.jobs import JOBS
+from linelogic_assets.pool_slots import install_slot_wait
 from linelogic_assets.resources import (
     AlertWebhookResource,
     BallDontLieResource,
@@ -23,6 +24,7 @@ from linelogic_assets.silver.assets import silver_assets
 from linelogic_assets.silver.io_manager import SilverIOManager
 from linelogic_assets.sports import SPORT_KEYS
 
+install_slot_wait()  # a run waiting for a pool slot sleeps, says for what, and stops on SIGTERM (pool_slots.py)
 lake = LakeResource()
 defs = dg.Definitions(
     assets=[*bronze_assets, *dg.map_asset_specs(follow_upstream, [*silver_assets, *gold_assets])],

@@ -26,6 +26,7 @@ import psycopg2
 from psycopg2 import sql
 
 from linelogic_assets.config import REPO_ROOT
+from linelogic_assets.redact import scrub
 
 DEPLOY_DIR = REPO_ROOT / "deploy"
 MODULE = "linelogic_assets.definitions"
@@ -35,6 +36,9 @@ SERVICES = ("code", "webserver", "daemon")  # start order
 
 class DeploymentError(RuntimeError):
     """A service did not come up in time, exited, or the webserver refused a request."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(scrub(message))  # it quotes service logs, which may quote a provider
 
 
 @dataclass(frozen=True)
@@ -136,8 +140,9 @@ class Topology:
                                 bin_dir=Path(sys.executable).parent)
 
     def start(self, timeout: float = 180, daemon: bool = True) -> Topology:
-        """Code server, then webserver (until it has loaded the code), the pools, then the daemon (unless
-        `daemon=False`: work submitted before `start_service("daemon")` meets a daemon's first pass)."""
+        """Code server, then webserver (until it has loaded the code), the pools, the sweep of dead runs, then
+        the daemon (unless `daemon=False`: work submitted before `start_service("daemon")` meets a daemon's
+        first pass)."""
         self.install()
         try:
             self.start_service("code")
@@ -147,6 +152,14 @@ class Topology:
                                    capture_output=True, timeout=timeout)
             if pools.returncode:
                 raise DeploymentError(f"linelogic pools failed:\n{pools.stderr[-2000:]}")
+            # on the runs' host (a run is a child of the code server): a run whose process died with the last
+            # deployment is failed, or it holds its pools in the queue until max_runtime_seconds (pool_slots.py)
+            sweep = subprocess.run([sys.executable, "-m", "linelogic_assets.pool_slots"], env=self.environment,
+                                   cwd=REPO_ROOT, text=True, capture_output=True, timeout=timeout)
+            if sweep.returncode:
+                raise DeploymentError(f"the sweep of dead runs failed:\n{sweep.stderr[-2000:]}")
+            with open(self.home / "service-logs" / "sweep.log", "a") as log:
+                log.write(sweep.stdout)
             if daemon:
                 self.start_service("daemon")
         except BaseException:
@@ -187,7 +200,7 @@ class Topology:
 
     def log(self, name: str, tail: int = 4000) -> str:
         path = self.home / "service-logs" / f"{name}.log"
-        return path.read_text(errors="replace")[-tail:] if path.exists() else ""
+        return scrub(path.read_text(errors="replace")[-tail:]) if path.exists() else ""
 
     def check_alive(self) -> None:
         for name, proc in self.procs.items():
