@@ -522,13 +522,23 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from dotenv import load_dotenv  # a dagster dependency; `dagster dev` reads the same .env
 
+    from linelogic_assets.redact import scrub, scrubbed_output
+
     load_dotenv(REPO_ROOT / ".env", override=False)  # secrets from .env, never from the config
     args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except ConfigError as err:
-        print(f"config error: {err}", file=sys.stderr)
-        return 2
+    with scrubbed_output():  # whatever a command prints (provider text included) passes the one redaction rule
+        try:
+            return args.func(args)
+        except ConfigError as err:
+            print(f"config error: {err}", file=sys.stderr)
+            return 2
+        except Exception as err:  # a bug, not bad input: one redacted line; the traceback only when asked for
+            if os.environ.get("LINELOGIC_DEBUG"):
+                raise
+            first = str(err).splitlines()[0] if str(err) else ""
+            print(scrub(f"linelogic {args.command}: unexpected {type(err).__name__}: {first} "
+                        "(LINELOGIC_DEBUG=1 shows the traceback)"), file=sys.stderr)
+            return 1
 
 
 if __name__ == "__main__":

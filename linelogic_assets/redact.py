@@ -11,7 +11,10 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 MASK = "***"
@@ -72,3 +75,28 @@ def install_log_redaction() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactingFilter) for f in logger.filters):
             logger.addFilter(RedactingFilter())
+
+
+class ScrubbingStream:
+    """A text stream that scrubs everything written to it (the CLI's stdout and stderr)."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(scrub(text))
+        return len(text)
+
+    def __getattr__(self, name: str):  # flush, fileno, isatty, encoding, …: the wrapped stream's
+        return getattr(self._stream, name)
+
+
+@contextmanager
+def scrubbed_output() -> Iterator[None]:
+    """Every line printed to stdout or stderr within the block goes through `scrub`, whoever prints it."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = ScrubbingStream(sys.stdout), ScrubbingStream(sys.stderr)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved

@@ -153,3 +153,28 @@ def test_the_simulators_published_demo_key_is_not_masked_in_paths(lake_root, tmp
     OddsApiResource(config_path=config).client().close()
     BallDontLieResource(config_path=config).client().close()
     assert scrub(f"wrote {lake_root}/bronze") == f"wrote {lake_root}/bronze"
+
+
+def test_every_line_the_cli_prints_is_scrubbed(lake_root, tmp_path, monkeypatch, capsys) -> None:
+    """Not only the known error paths: any text a command prints (here a query that selects the key) is masked."""
+    key = f"odds{uuid.uuid4().hex}"
+    monkeypatch.setenv("ODDS_API_KEY", key)
+    code = main(["--config", write_config(tmp_path), "sql", f"SELECT '{key}' AS leaked", "--format", "csv"])
+    out, err = capsys.readouterr()
+    assert code == 0 and MASK in out
+    _assert_no_key({key}, out, err)
+
+
+def test_an_unexpected_error_in_a_command_is_one_redacted_line(lake_root, tmp_path, monkeypatch, capsys) -> None:
+    key = f"odds{uuid.uuid4().hex}"
+    monkeypatch.setenv("ODDS_API_KEY", key)
+    monkeypatch.delenv("LINELOGIC_DEBUG", raising=False)
+
+    def boom(args):
+        raise RuntimeError(f"provider said: bad key {key}\nsecond line")
+
+    monkeypatch.setattr("linelogic_assets.cli._cmd_quota", boom)
+    parser_main = main(["--config", write_config(tmp_path), "quota"])
+    out, err = capsys.readouterr()
+    assert parser_main == 1 and err.count("\n") == 1 and "unexpected RuntimeError" in err and "Traceback" not in err
+    _assert_no_key({key}, out, err)
