@@ -6,6 +6,8 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -519,6 +521,21 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+@contextmanager
+def _config_in_environment(path: str | None) -> Iterator[None]:
+    """`--config` for the whole command: the resources of the runs it launches read LINELOGIC_CONFIG."""
+    saved = os.environ.get("LINELOGIC_CONFIG")
+    if path:
+        os.environ["LINELOGIC_CONFIG"] = str(Path(path).resolve())
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("LINELOGIC_CONFIG", None)
+        else:
+            os.environ["LINELOGIC_CONFIG"] = saved
+
+
 def main(argv: list[str] | None = None) -> int:
     from dotenv import load_dotenv  # a dagster dependency; `dagster dev` reads the same .env
 
@@ -526,7 +543,7 @@ def main(argv: list[str] | None = None) -> int:
 
     load_dotenv(REPO_ROOT / ".env", override=False)  # secrets from .env, never from the config
     args = build_parser().parse_args(argv)
-    with scrubbed_output():  # whatever a command prints (provider text included) passes the one redaction rule
+    with scrubbed_output(), _config_in_environment(args.config):  # whatever a command prints (provider text included) passes the one redaction rule
         try:
             return args.func(args)
         except ConfigError as err:

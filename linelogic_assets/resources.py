@@ -56,8 +56,9 @@ def _load(config_path: str | None, data_root_env: str | None) -> IngestConfig:
 
 
 def config_from(config_path: str | None) -> IngestConfig:
-    # LINELOGIC_DATA_ROOT takes part in the cache key so tests can point runs at their own lake
-    return _load(config_path, os.environ.get("LINELOGIC_DATA_ROOT"))
+    # the environment takes part in the cache key: `--config` (LINELOGIC_CONFIG) and tests' own lakes
+    # (LINELOGIC_DATA_ROOT) reach every resource of the process
+    return _load(config_path or os.environ.get("LINELOGIC_CONFIG"), os.environ.get("LINELOGIC_DATA_ROOT"))
 
 
 class LakeResource(dg.ConfigurableResource):

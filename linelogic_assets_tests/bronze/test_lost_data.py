@@ -221,8 +221,8 @@ def test_the_demo_summary_shows_the_lost_targets_as_an_error_and_exits_1(tmp_pat
     config = write_config(tmp_path, simulator__faults={"rate_5xx": 0.3, "seed": 5},
                           oddsapi__retry={"max_attempts": 1, "circuit_breaker_failures": 20, **NO_WAIT},
                           balldontlie__retry={"max_attempts": 5, **NO_WAIT})
-    monkeypatch.setenv("LINELOGIC_CONFIG", config)  # how the demo's runs (the definitions' resources) find it
-    code = main(["demo", "--start", NBA_DAY, "--days", "1", "--sport", NBA])
+    monkeypatch.delenv("LINELOGIC_CONFIG", raising=False)  # --config alone must reach the demo's runs
+    code = main(["--config", config, "demo", "--start", NBA_DAY, "--days", "1", "--sport", NBA])
     out = capsys.readouterr().out
     assert code == 1, out
     assert re.search(rf"{NBA_DAY} FAILED: .* [1-9]\d* error", out), out
