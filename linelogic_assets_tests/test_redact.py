@@ -1,8 +1,6 @@
 import json
 import logging
-import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 import dagster as dg
@@ -15,6 +13,7 @@ from linelogic_assets.providers.errors import AuthError
 from linelogic_assets.redact import MASK, RedactingFilter, redact_url, register_secret, scrub
 from linelogic_assets.resources import BallDontLieResource, LakeResource, OddsApiResource
 from linelogic_assets_tests.bronze.test_assets import write_config
+from linelogic_assets_tests.loopback import LoopbackServer
 
 
 def test_redact_url_masks_the_key_and_keeps_the_rest() -> None:
@@ -44,33 +43,18 @@ class EchoingProvider:
 
     def __init__(self, status: int) -> None:
         self.status, self.calls = status, 0
-        provider = self
+        self.server = LoopbackServer(self._respond)
+        self.url = self.server.url
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                provider.calls += 1
-                query = dict(parse_qsl(urlsplit(self.path).query))
-                key = query.get("apiKey") or self.headers.get("Authorization") or ""
-                text = (f"the key {key} is not valid" if provider.status == 401
-                        else f"internal error while serving {key}")
-                body = json.dumps({"message": text, "error": text,
-                                   "error_code": "INVALID_KEY" if provider.status == 401 else None}).encode()
-                self.send_response(provider.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+    def _respond(self, method: str, path: str, headers, body: bytes) -> tuple[int, bytes]:
+        self.calls += 1
+        key = dict(parse_qsl(urlsplit(path).query)).get("apiKey") or headers.get("Authorization") or ""
+        text = f"the key {key} is not valid" if self.status == 401 else f"internal error while serving {key}"
+        return self.status, json.dumps({"message": text, "error": text,
+                                        "error_code": "INVALID_KEY" if self.status == 401 else None}).encode()
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
 
 
 @pytest.fixture(params=[401, 500])

@@ -176,27 +176,9 @@ class HttpCore:
         started = self._monotonic()
         try:
             raw = self._client.get(path, params=list(params))
-        except httpx.TimeoutException:
-            raise e.ProviderTimeoutError(
-                f"no response within {self.retry.timeout_seconds}s",
-                provider=self.provider,
-                endpoint=endpoint,
-                url=redact_url(self._url(path, params)),
-            ) from None
-        except httpx.ConnectError as err:
-            raise e.UnreachableError(
-                f"cannot connect ({type(err).__name__})",
-                provider=self.provider,
-                endpoint=endpoint,
-                url=redact_url(self._url(path, params)),
-            ) from None
         except httpx.TransportError as err:
-            raise e.ServerError(
-                f"transport error {type(err).__name__}",
-                provider=self.provider,
-                endpoint=endpoint,
-                url=redact_url(self._url(path, params)),
-            ) from None
+            kind, why = _transport_failure(err, self.retry.timeout_seconds)
+            raise kind(why, provider=self.provider, endpoint=endpoint, url=redact_url(self._url(path, params))) from None
         if raw.status_code >= 400:
             raise self._map_error(raw, endpoint, redact_url(str(raw.request.url)))
         response = ApiResponse(
@@ -244,3 +226,12 @@ def error_body(response: httpx.Response) -> dict:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
+
+
+def _transport_failure(err: httpx.TransportError, timeout_seconds: float) -> tuple[type[e.ProviderError], str]:
+    """The typed error of a call that got no HTTP answer: no answer in time, no connection, or a broken one."""
+    if isinstance(err, httpx.TimeoutException):
+        return e.ProviderTimeoutError, f"no response within {timeout_seconds}s"
+    if isinstance(err, httpx.ConnectError):
+        return e.UnreachableError, f"cannot connect ({type(err).__name__})"
+    return e.ServerError, f"transport error {type(err).__name__}"

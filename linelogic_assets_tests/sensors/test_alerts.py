@@ -1,8 +1,6 @@
 """Failure alerts posted to a Discord-compatible webhook served on loopback, deduplicated per failure."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import dagster as dg
 import pytest
@@ -10,6 +8,7 @@ import pytest
 from linelogic_assets.resources import AlertWebhookResource, LakeResource
 from linelogic_assets.sensors.alerts import alert_on_check_failure, alert_on_run_failure
 from linelogic_assets_tests.bronze.test_assets import write_config
+from linelogic_assets_tests.loopback import LoopbackServer
 
 SECRET_TOKEN = "tok-9f8e7d6c5b4a"
 
@@ -20,30 +19,19 @@ class Receiver:
     def __init__(self) -> None:
         self.bodies: list[dict] = []
         self.status = 204
-        receiver = self
+        self.server = LoopbackServer(self._respond)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if receiver.status < 300:
-                    receiver.bodies.append(json.loads(body))
-                self.send_response(receiver.status)
-                self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+    def _respond(self, method: str, path: str, headers, body: bytes) -> tuple[int, bytes]:
+        if self.status < 300:
+            self.bodies.append(json.loads(body))
+        return self.status, b""
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/api/webhooks/1/{SECRET_TOKEN}"
+        return f"{self.server.url}/api/webhooks/1/{SECRET_TOKEN}"
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from linelogic_assets.resources import LakeResource, OddsApiResource, simulator_
 from linelogic_assets.sensors.pregame import PregameState, evaluate
 from linelogic_assets.sports import league_for
 from linelogic_assets_tests.bronze.test_assets import write_config
+from linelogic_assets_tests.loopback import LoopbackServer
 
 NBA = "basketball_nba"
 POSTPONED_SLATE = date(2025, 11, 24)  # the simulated season postpones one of this slate's games at 14:55Z
@@ -339,33 +340,6 @@ def test_the_lead_covers_the_tick_gap_at_the_clock_speed_within_the_windows_stal
 
 
 # -- a malformed /events answer never crashes the tick -------------------------------------------------------
-class FixedEvents:
-    """The Odds API's /events on 127.0.0.1, answering every call with one fixed 200 body."""
-
-    def __init__(self, body: bytes) -> None:
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 GOOD_EVENT = {"id": "e1", "sport_key": NBA, "commence_time": "2099-01-01T00:00:00Z", "home_team": "Boston Celtics",
               "away_team": "Los Angeles Lakers"}
 
@@ -379,7 +353,8 @@ def test_a_malformed_events_listing_is_logged_and_never_crashes_the_tick(body, t
                                                                          monkeypatch) -> None:
     import json
 
-    server = FixedEvents(json.dumps(body).encode())
+    answer = json.dumps(body).encode()
+    server = LoopbackServer(lambda *request: (200, answer))
     monkeypatch.setenv("ODDS_API_KEY", "k" * 32)
     retry = {"max_attempts": 1, "backoff_base_seconds": 0, "backoff_max_seconds": 0, "timeout_seconds": 5,
              "circuit_breaker_failures": 5, "circuit_breaker_reset_seconds": 60}
