@@ -22,11 +22,11 @@ import pandas as pd
 
 from linelogic_assets.partitions import sport_date_partitions
 from linelogic_assets.registry.books import is_exchange
-from linelogic_assets.silver.odds import (
+from linelogic_assets.silver.odds import ODDS_KEY
+from linelogic_assets.silver.odds_rules import (
     DECIMAL_RANGE,
     IDENTITY,
     MAX_AMERICAN,
-    ODDS_KEY,
     POINT_BOUNDS,
     odds_problems,
     point_bounds,

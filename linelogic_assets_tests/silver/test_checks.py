@@ -13,7 +13,7 @@ import pytest
 
 from linelogic_assets.silver import checks
 from linelogic_assets.silver.checks import CHECKS, ERROR, CheckInputs
-from linelogic_assets.silver.odds import PROBLEMS, odds_problems, point_bounds
+from linelogic_assets.silver.odds_rules import PROBLEMS, odds_problems, point_bounds
 from linelogic_assets.silver.quarantine import Quarantine
 from linelogic_assets.silver.schemas import SCHEMAS, typed
 

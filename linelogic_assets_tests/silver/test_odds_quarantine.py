@@ -24,11 +24,11 @@ from linelogic_assets.silver import checks
 from linelogic_assets.silver.io_manager import quarantine_file
 from linelogic_assets.silver.odds import (
     ODDS_KEY,
-    PROBLEMS,
     EventKey,
     OddsPartition,
     normalise_partitions,
 )
+from linelogic_assets.silver.odds_rules import PROBLEMS
 from linelogic_assets.silver.quarantine import Quarantine
 from linelogic_assets.silver.raw import partition_responses
 from linelogic_assets.sports import league_for
