@@ -66,16 +66,28 @@ class SimulatorServer:
         self.close()
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def serve_forever(settings: SimulatorSettings, host: str = "127.0.0.1", port: int = 8765) -> None:
-    """Block serving the simulator until Ctrl-C."""
+    """Block serving the simulator until Ctrl-C or SIGTERM, then close the socket.
+
+    SIGTERM gets a handler of its own: a disposition inherited from the parent (ignored, as a background
+    job's SIGINT is, and Dagster copies SIGINT's handler onto SIGTERM after every in-process run) must not
+    leave a server that a supervisor cannot stop."""
+    import signal
+
     from .core import Simulator
 
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     server = Simulator(settings).serve(host, port)
-    print(
-        f"LineLogic simulator on {server.url} (Odds API: /v4/..., BALLDONTLIE: /v1, /nba/v1, /nfl/v1, /mlb/v1)",
-        flush=True,
-    )
     try:
+        print(
+            f"LineLogic simulator on {server.url} (Odds API: /v4/..., BALLDONTLIE: /v1, /nba/v1, /nfl/v1, /mlb/v1)",
+            flush=True,
+        )
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:

@@ -33,3 +33,21 @@ def test_serve_answers_both_providers_and_the_real_401() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_serve_stops_on_sigterm_even_when_started_with_it_ignored() -> None:
+    """A parent may hand SIGTERM down ignored (a background job's SIGINT is, and Dagster copies SIGINT's
+    handler onto SIGTERM after an in-process run): the server still stops when a supervisor asks."""
+    import signal
+
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "linelogic_assets.cli", "simulator", "serve", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGTERM, signal.SIG_IGN))
+    try:
+        assert "LineLogic simulator on" in proc.stdout.readline()
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
+    finally:
+        proc.kill()
+        proc.wait()
