@@ -26,7 +26,7 @@ START_S = 60  # a safety net for a process that does not start on a loaded host,
 
 # argv: pool, job name, "wait" to use LineLogic's slot wait (otherwise plain Dagster)
 HOLDER = """
-import sys, time
+import sys, threading
 import dagster as dg
 pool, name, mode = sys.argv[1:4]
 if mode == "wait":
@@ -36,7 +36,7 @@ if mode == "wait":
 @dg.op(pool=pool)
 def hold():
     print("holding", flush=True)
-    time.sleep(3600)
+    threading.Event().wait()  # hold the slot until the test kills this process
 
 @dg.job(name=name)
 def job():
