@@ -44,6 +44,12 @@ def scrub(text: str) -> str:
     return text
 
 
+def one_line(text: str, limit: int = 500) -> str:
+    """Text as one redacted line of at most `limit` characters: for a rejection or a failure's description."""
+    line = " ".join(scrub(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def redact_params(params: dict | list | tuple | None) -> list[tuple[str, str]]:
     items = params.items() if isinstance(params, dict) else (params or [])
     return [(k, MASK if k.lower() in SECRET_PARAMS else scrub(str(v))) for k, v in items]

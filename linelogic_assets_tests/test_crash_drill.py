@@ -12,7 +12,6 @@ import json
 import os
 import random
 import shutil
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -24,7 +23,7 @@ import pytest
 
 from linelogic_assets.config import REPO_ROOT
 from linelogic_assets.pool_slots import slot_holders
-from linelogic_assets_tests.test_pool_slots import BIN, wait_for_line
+from linelogic_assets_tests.test_pool_slots import BIN, kill, wait_for_line
 
 SEED = 7  # its 5 moments spread over the run (0.09 to 0.63 of it)
 KILLS = 5
@@ -54,14 +53,6 @@ def start_demo(env: dict[str, str]) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    proc.wait(timeout=30)
-
-
 def working(proc: subprocess.Popen) -> str:
     """Wait until the demo begins its runs (start-up, imports and the schedule are done); what it printed."""
     return wait_for_line(proc, "stdout", "slate dates with games", timeout=120)
@@ -77,7 +68,7 @@ def run_demo(env: dict[str, str], timeout: float) -> tuple[int | None, str, floa
         out, _ = proc.communicate(timeout=timeout)
         return proc.returncode, head + out, time.monotonic() - began
     except (subprocess.TimeoutExpired, AssertionError):
-        kill_group(proc)
+        kill(proc)
         return None, head + proc.stdout.read(), time.monotonic() - began
 
 
@@ -137,7 +128,7 @@ def test_demo_killed_at_random_moments_reruns_to_the_results_of_an_uninterrupted
         try:
             proc.wait(timeout=at)  # the moment to kill it (a deadline on the process, not a sleep)
         except subprocess.TimeoutExpired:
-            kill_group(proc)
+            kill(proc)
         holding, started = left_behind(env)
         code, out, took = run_demo(env, timeout=3 * duration + 30)
         drill.append({"kill_at_s": at, "runs_holding_slots": holding, "runs_left_started": started,

@@ -29,9 +29,9 @@ from linelogic_assets.bronze.contracts import (
     too_large,
 )
 from linelogic_assets.bronze.store import BronzeStore, atomic_write, sha256
-from linelogic_assets.partitions import slate_date_range
+from linelogic_assets.partitions import slate_date_in_range, slate_date_range
 from linelogic_assets.providers.balldontlie import game_slate_date
-from linelogic_assets.redact import scrub
+from linelogic_assets.redact import one_line
 from linelogic_assets.sports import League, UnknownSportError, league_for
 from linelogic_assets.timeutil import TimestampError, parse_ts
 
@@ -50,8 +50,7 @@ class ImportRejected(ValueError):
     def __init__(self, path: Path | str, reason: str, kind: str = "not_a_response") -> None:
         self.file = Path(path).name
         self.kind = kind
-        text = " ".join(scrub(str(reason)).split())
-        self.reason = text if len(text) <= _MAX_REASON else text[: _MAX_REASON - 1] + "…"
+        self.reason = one_line(str(reason), _MAX_REASON)
         super().__init__(f"{self.file}: {self.reason}")
 
 
@@ -152,10 +151,10 @@ def _other_sports(provider: str, endpoint: str, classified: Classified, league: 
 
 
 def _out_of_range(dates: Iterable[date], what: str) -> str | None:
-    first, last = slate_date_range()
-    bad = sorted(d for d in dates if not first <= d <= last)
+    bad = sorted(d for d in dates if not slate_date_in_range(d))
     if not bad:
         return None
+    first, last = slate_date_range()
     more = f" (+{len(bad) - 3} more)" if len(bad) > 3 else ""
     return (f"{what} {', '.join(map(str, bad[:3]))}{more} {'is' if len(bad) == 1 else 'are'} outside the "
             f"platform's slate dates {first}..{last} (its first partition date to today plus the partitions' "

@@ -14,7 +14,7 @@ from linelogic_assets.bronze import contracts
 from linelogic_assets.bronze.store import BronzeWriter, HeldResponse, Source
 from linelogic_assets.partitions import sport_and_date, sport_date_partitions
 from linelogic_assets.providers.errors import MalformedResponseError, ProviderError
-from linelogic_assets.redact import scrub
+from linelogic_assets.redact import one_line, scrub
 from linelogic_assets.resources import LakeResource
 from linelogic_assets.sports import League, league_for
 
@@ -64,12 +64,6 @@ class TargetAccount:
     lost: int
     windows: dict[str, dict[str, int]] = field(default_factory=dict)
     events_listing_failed: bool = False  # no events held because the slate's events call failed
-
-
-def one_line(text: str, limit: int = 500) -> str:
-    """A redacted single line, for a failure's description."""
-    line = " ".join(scrub(text).split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 class BronzeSession:
