@@ -90,12 +90,40 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             for c in failed:  # the reason, as the checks page shows it
                 label = "ERROR" if c in errors else "WARN"
                 print(f"    {label} {c.asset_key.to_user_string()}.{c.check_name}: {c.description or ''}", flush=True)
+    if not args.no_backtests:
+        failures += _demo_backtests(defs, instance, cfg, sports)
     root = cfg.resolved_data_root()
     print(f"bronze under {root / 'bronze'}, silver under {root / 'silver'}, gold in {root / 'gold'}, "
           f"run manifests under {root / 'runs'}")
     print('query it: linelogic events --days 10 --team Celtics | '
           'linelogic sql "SELECT bucket, avg(h2h_home_fair_prob) FROM pregame_training_rows GROUP BY 1"')
     return 1 if failures else 0
+
+
+def _demo_backtests(defs, instance, cfg, sports: list[str]) -> int:
+    """The configured backtests of the demo's sports, in one run after gold; one line each. Returns 1 on failure."""
+    import dagster as dg
+
+    from linelogic_assets.backtest.assets import asset_name
+    from linelogic_assets.backtest.runner import configured
+
+    specs = [s for s in configured(cfg).values() if s.sport in sports]
+    if not specs:
+        return 0
+    result = defs.resolve_job_def("backtest_job").execute_in_process(
+        instance=instance, raise_on_error=False, asset_selection=[dg.AssetKey(asset_name(s)) for s in specs],
+        run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}})
+    checks = {c.asset_key.to_user_string(): c for c in result.get_asset_check_evaluations()}
+    print(f"backtests: {len(specs)} ({'ok' if result.success else 'FAILED'})", flush=True)
+    for m in result.get_asset_materialization_events():
+        key = m.asset_key.to_user_string()
+        md = m.materialization.metadata
+        value = {k: md[k].value for k in ("bets", "profit", "roi", "yield", "clv_mean", "roi_ci_low", "roi_ci_high")}
+        shown = ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in value.items())
+        check = checks.get(key)
+        print(f"  {key}: {shown}; no_lookahead {'passed' if check and check.passed else 'FAILED'}", flush=True)
+    failed = not result.success or any(not c.passed for c in checks.values())
+    return int(failed)
 
 
 def _cmd_plan_backfill(args: argparse.Namespace) -> int:
@@ -422,6 +450,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--days", type=int, help="window length (default: demo.days)")
     demo.add_argument("--sport", action="append", help="sport key; repeat for several (default: demo.sports)")
     demo.add_argument("--log-level", default="WARNING", help="Dagster console log level (default WARNING)")
+    demo.add_argument("--no-backtests", action="store_true",
+                      help="skip the configured backtests after gold (config/backtests.yaml)")
     demo.set_defaults(func=_cmd_demo)
 
     sim = sub.add_parser("simulator", help="the provider simulator")
@@ -518,6 +548,10 @@ def build_parser() -> argparse.ArgumentParser:
     events.add_argument("--days", type=float, required=True)
     events.add_argument("--team", help="team name, abbreviation or part of a name")
     events.set_defaults(func=_cmd_events)
+
+    from linelogic_assets.backtest.cli import add_parser as add_backtest
+
+    add_backtest(sub)
     return p
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from linelogic_assets.automation import automation_sensor, follow_upstream
+from linelogic_assets.backtest.assets import backtest_assets
 from linelogic_assets.bronze.assets import bronze_assets
 from linelogic_assets.gold.assets import gold_assets
 from linelogic_assets.gold.io_manager import GoldIOManager
@@ -27,7 +28,7 @@ from linelogic_assets.sports import SPORT_KEYS
 install_slot_wait()  # a run waiting for a pool slot sleeps, says for what, and stops on SIGTERM (pool_slots.py)
 lake = LakeResource()
 defs = dg.Definitions(
-    assets=[*bronze_assets, *dg.map_asset_specs(follow_upstream, [*silver_assets, *gold_assets])],
+    assets=[*bronze_assets, *dg.map_asset_specs(follow_upstream, [*silver_assets, *gold_assets]), *backtest_assets()],
     jobs=JOBS,
     sensors=[
         *(build_pregame_sensor(s) for s in SPORT_KEYS),

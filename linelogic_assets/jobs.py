@@ -45,4 +45,10 @@ reference_job = dg.define_asset_job(
     "endpoints only; launched daily by the schedules).",
 )
 
-JOBS = [bronze_job, silver_job, gold_job, ingest_job, pregame_odds_job, results_job, reference_job]
+backtest_job = dg.define_asset_job(
+    "backtest_job",
+    selection=dg.AssetSelection.groups("backtest"),
+    description="Replay every configured backtest (config/backtests.yaml) over the gold tables it reads.",
+)
+
+JOBS = [backtest_job, bronze_job, silver_job, gold_job, ingest_job, pregame_odds_job, results_job, reference_job]

@@ -27,17 +27,25 @@ def closing_reference(cons: pd.DataFrame, close_bucket: str) -> pd.DataFrame:
     }).dropna(subset=["close_fair_prob"])
 
 
+def clv_columns(rows: pd.DataFrame) -> pd.DataFrame:
+    """`rows` (market, selection, point, price, close_fair_prob, close_point) with same_point, clv_pct,
+    clv_points and beat_close added: the one CLV rule, for gold's table and for the bets a backtest placed."""
+    rows = rows.copy()
+    h2h = rows["market"].eq("h2h")
+    rows["same_point"] = h2h | rows["point"].eq(rows["close_point"])
+    rows["clv_pct"] = (rows["price"] * rows["close_fair_prob"] - 1.0).where(rows["same_point"])
+    gained = np.where(rows["selection"].eq("over"), rows["close_point"] - rows["point"],
+                      rows["point"] - rows["close_point"])
+    rows["clv_points"] = pd.Series(gained, index=rows.index, dtype=float).where(~h2h)
+    beat = rows["clv_pct"].gt(0).where(rows["same_point"], rows["clv_points"].gt(0))
+    rows["beat_close"] = beat.where(rows["close_fair_prob"].notna() & (rows["same_point"] | rows["clv_points"].notna()))
+    return rows
+
+
 def clv_evaluation(lines: pd.DataFrame, cons: pd.DataFrame, close_bucket: str) -> pd.DataFrame:
     """Book lines at the buckets → one CLV row per bucket × book × market × selection."""
     cols = ["canonical_event_id", "bucket", "asof_time_utc", "bookmaker", "market", "selection", "point", "price",
             "implied_prob", "fair_prob"]
     rows = lines[cols].merge(closing_reference(cons, close_bucket), on=KEY)
     rows["close_fair_price"] = 1.0 / rows["close_fair_prob"]
-    h2h = rows["market"].eq("h2h")
-    rows["same_point"] = h2h | rows["point"].eq(rows["close_point"])
-    rows["clv_pct"] = (rows["price"] * rows["close_fair_prob"] - 1.0).where(rows["same_point"])
-    gained = np.where(rows["selection"].eq("over"), rows["close_point"] - rows["point"],
-                      rows["point"] - rows["close_point"])
-    rows["clv_points"] = pd.Series(gained, index=rows.index).where(~h2h)
-    rows["beat_close"] = rows["clv_pct"].gt(0).where(rows["same_point"], rows["clv_points"].gt(0))
-    return rows
+    return clv_columns(rows)

@@ -61,10 +61,10 @@ def market_opportunities(lines: pd.DataFrame, cons: pd.DataFrame, settings: Gold
     Returns exactly the `market_opportunities` gold columns except `sport` and `slate_date`, sorted
     by the table's sort key; an empty frame with those columns when there is nothing.
     """
-    quotes = _eligible(lines, settings)
+    quotes = eligible_quotes(lines, settings)
     if quotes.empty:
         return empty_opportunities()
-    parts = [p for p in (_arbitrage(quotes, settings), _plus_ev(quotes, cons, settings)) if not p.empty]
+    parts = [p for p in (arbitrage_legs(quotes, settings), _plus_ev(quotes, cons, settings)) if not p.empty]
     if not parts:
         return empty_opportunities()
     out = pd.concat(parts, ignore_index=True)
@@ -86,8 +86,11 @@ def empty_opportunities() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in OUT_DTYPES.items()})[OUT_COLUMNS]
 
 
-def _eligible(lines: pd.DataFrame, settings: GoldSettings) -> pd.DataFrame:
-    """Pregame quotes of the supported priced markets with a usable price, plus position and line."""
+def eligible_quotes(lines: pd.DataFrame, settings: GoldSettings, *, at_commence: bool = False,
+                    carry: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Pregame quotes of the supported priced markets with a usable price, plus position and line. An as-of
+    point must lie before commence; `at_commence` also admits the closing point itself (a bet at the close).
+    `carry` names further columns of `lines` to keep."""
     if lines.empty:
         return pd.DataFrame()
     # strings are compared once per distinct value (a handful), then looked up per row by code
@@ -103,11 +106,12 @@ def _eligible(lines: pd.DataFrame, settings: GoldSettings) -> pd.DataFrame:
 
     price = pd.to_numeric(lines["price"], errors="coerce").to_numpy(float)
     point = pd.to_numeric(lines["point"], errors="coerce").to_numpy(float)
-    pregame = (lines["asof_time_utc"] < lines["commence_time_utc"]).to_numpy(bool)
+    asof, commence = lines["asof_time_utc"], lines["commence_time_utc"]
+    pregame = ((asof <= commence) if at_commence else (asof < commence)).to_numpy(bool)
     keep = (allowed[market_code, sel_code] & np.isfinite(price) & (price > 1.0) & pregame
             & ((kind == 0) | ~np.isnan(point)))
     q = lines.loc[keep, [*POINT_KEY, "commence_time_utc", "market", "selection", "bookmaker", "is_sharp",
-                         "complete"]].reset_index(drop=True)
+                         "complete", *carry]].reset_index(drop=True)
     q["price"] = price[keep]
     q["point"] = point[keep]
     kind = kind[keep]
@@ -128,7 +132,8 @@ def _codes(frames: list[pd.DataFrame], cols: list[str]) -> list[np.ndarray]:
     return [key[a:b] for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
 
 
-def _arbitrage(q: pd.DataFrame, settings: GoldSettings) -> pd.DataFrame:
+def arbitrage_legs(q: pd.DataFrame, settings: GoldSettings) -> pd.DataFrame:
+    """One row per leg of every arbitrage among eligible quotes (`eligible_quotes`), with its stake split."""
     # group = event × as-of point × market × line; h2h lines are NaN, which factorize keeps as one code
     (gid,) = _codes([q], [*POINT_KEY, "market", "line"])
     ng = int(gid.max()) + 1
@@ -177,10 +182,16 @@ def _rows(q: pd.DataFrame, rows: np.ndarray, kind: str) -> pd.DataFrame:
     return out
 
 
-def _plus_ev(q: pd.DataFrame, cons: pd.DataFrame, settings: GoldSettings) -> pd.DataFrame:
+def reference_fair(q: pd.DataFrame, cons: pd.DataFrame) -> pd.DataFrame:
+    """The fair probability each eligible quote (`eligible_quotes`) is judged against, row-aligned with `q`:
+    columns fair_prob (NaN: no comparable reference), fair_source ("sharp" | "consensus" | None),
+    books_compared (the consensus cell's n_books) and own_sharp (the quote is a sharp book's, priced against
+    the sharp fair price it helps make). The rule is the module docstring's 1-2-3."""
+    n = len(q)
     need = ["n_books", "point_median", "trimmed_fair_prob", "sharp_fair_prob", "sharp_point"]
-    if cons.empty or any(c not in cons.columns for c in [*CELL_KEY, *need]):
-        return pd.DataFrame()
+    if n == 0 or cons.empty or any(c not in cons.columns for c in [*CELL_KEY, *need]):
+        return pd.DataFrame({"fair_prob": np.full(n, np.nan), "fair_source": np.full(n, None, dtype=object),
+                             "books_compared": np.zeros(n, dtype=np.int64), "own_sharp": np.zeros(n, dtype=bool)})
     cell_q, cell_c = _codes([q, cons], CELL_KEY)
     n_cells = int(max(cell_q.max(), cell_c.max())) + 1
     cons_row = np.full(n_cells, -1, dtype=np.int64)
@@ -207,18 +218,28 @@ def _plus_ev(q: pd.DataFrame, cons: pd.DataFrame, settings: GoldSettings) -> pd.
     with np.errstate(invalid="ignore"):
         use_sharp = ~np.isnan(sharp_fair) & one_point & (is_h2h | (np.abs(point - sharp_point) <= POINT_TOL))
         use_cons = ~use_sharp & ~np.isnan(trimmed) & (is_h2h | (np.abs(point - median_point) <= POINT_TOL))
-    fair = np.where(use_sharp, sharp_fair, np.where(use_cons, trimmed, np.nan))
+    source = np.where(use_sharp, "sharp", np.where(use_cons, "consensus", None)).astype(object)
+    return pd.DataFrame({
+        "fair_prob": np.where(use_sharp, sharp_fair, np.where(use_cons, trimmed, np.nan)),
+        "fair_source": source,
+        "books_compared": np.nan_to_num(n_books).astype(np.int64),
+        "own_sharp": use_sharp & q["bookmaker"].isin(SHARP_BOOKS).to_numpy(),
+    })
+
+
+def _plus_ev(q: pd.DataFrame, cons: pd.DataFrame, settings: GoldSettings) -> pd.DataFrame:
+    ref = reference_fair(q, cons)
+    fair = ref["fair_prob"].to_numpy(float)
     edge = q["price"].to_numpy(float) * fair - 1.0
-    own_sharp = use_sharp & q["bookmaker"].isin(SHARP_BOOKS).to_numpy()
     with np.errstate(invalid="ignore"):
-        keep = np.flatnonzero((edge >= settings.min_ev) & ~own_sharp)
+        keep = np.flatnonzero((edge >= settings.min_ev) & ~ref["own_sharp"].to_numpy(bool))
     if keep.size == 0:
         return pd.DataFrame()
 
     out = _rows(q, keep, "ev")
     out["fair_prob"] = fair[keep]
-    out["fair_source"] = np.where(use_sharp[keep], "sharp", "consensus").astype(object)
+    out["fair_source"] = ref["fair_source"].to_numpy()[keep]
     out["edge"] = edge[keep]
     out["stake_share"] = np.nan
-    out["books_compared"] = n_books[keep].astype(np.int64)
+    out["books_compared"] = ref["books_compared"].to_numpy()[keep]
     return out[OUT_COLUMNS]
