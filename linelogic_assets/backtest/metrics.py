@@ -2,7 +2,7 @@
 (schema.SUMMARY_COLUMNS) and the breakdown rows (schema.BREAKDOWN_COLUMNS).
 
 Pure functions of the ledger. Every random draw comes from `np.random.default_rng(settings.seed)`, so the same
-ledger and settings give the same numbers. A ratio with a zero or empty denominator is None, never NaN or inf,
+ledger, pool and settings give the same numbers. A ratio with a zero or empty denominator is None, never NaN or inf,
 so the summary serialises to JSON null. Open bets (no result yet) count in `bets` and `open_bets` only: never
 as losses, never in turnover or profit.
 
@@ -74,7 +74,7 @@ def _curve(s: pd.DataFrame, starting_bankroll: float) -> pd.DataFrame:
         "peak": peak,
         "drawdown": drawdown,
         "drawdown_pct": drawdown_pct,
-    }).astype({"settled_at_utc": "datetime64[us, UTC]"})
+    })[CURVE_COLUMNS].astype({"settled_at_utc": "datetime64[us, UTC]"})
 
 
 def equity_curve(bets: pd.DataFrame, starting_bankroll: float) -> pd.DataFrame:
@@ -118,7 +118,7 @@ def _ratio(num: float, den: float) -> float | None:
 def _sharpe(r: np.ndarray, days: int) -> float | None:
     if len(r) < 2:
         return None
-    mean, std = float(np.mean(r)), float(np.std(r, ddof=0))
+    mean, std = float(np.mean(r)), float(np.std(r, ddof=1))
     # a constant series leaves rounding noise in std, which would pass for a huge Sharpe
     if not std > 1e-12 * max(abs(mean), 1e-300):
         return None
@@ -280,6 +280,7 @@ def summarise(bets: pd.DataFrame, starting_bankroll: float, pool: pd.DataFrame |
     decided = s["result"].to_numpy()[s["result"].isin(("win", "loss")).to_numpy()]  # pushes, voids skipped
     expected = np.nansum(_num(bets["stake"])[not_open] * _num(bets["edge"])[not_open])
 
+    # two streams of the one seeded generator: the p-value does not move when the bootstrap's sample count does
     rng_boot, rng_perm = np.random.default_rng(settings.seed).spawn(2)
     roi_lo, roi_hi, yield_lo, yield_hi = _bootstrap(s, start, settings, rng_boot)
     values: dict[str, object] = {
@@ -336,7 +337,8 @@ def breakdowns(bets: pd.DataFrame, backtest: str) -> pd.DataFrame:
         "bookmaker": bets["bookmaker"].to_numpy(dtype=object),
         "bucket": bets["bucket"].to_numpy(dtype=object),
         "month": pd.to_datetime(bets["slate_date"]).dt.strftime("%Y-%m").to_numpy(dtype=object),
-        "turnover": np.where(settled & np.isin(result, TURNOVER), np.nan_to_num(_num(bets["stake"]), nan=0.0), 0.0),
+        "turnover": np.where(settled & bets["result"].isin(TURNOVER).to_numpy(),
+                             np.nan_to_num(_num(bets["stake"]), nan=0.0), 0.0),
         "profit": np.where(settled, np.nan_to_num(_num(bets["profit"]), nan=0.0), 0.0),
         "wins": (settled & (result == "win")).astype(np.int64),
         "losses": (settled & (result == "loss")).astype(np.int64),
