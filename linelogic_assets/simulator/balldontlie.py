@@ -80,6 +80,7 @@ class BallDontLie:
     def __init__(self, settings, monotonic: Callable[[], float]) -> None:  # noqa: ANN001 - SimulatorSettings
         self.settings = settings
         self.seed = settings.seed
+        self.market = settings.market  # the same world (paths, results) in every provider
         self.limiter = SlidingWindow(60.0, monotonic)
 
     # ------------------------------------------------------------ entry point
@@ -369,7 +370,7 @@ class BallDontLie:
             return "postponed", 0, 0, 0, 0.0
         if ts < g.commence_ts:
             return "scheduled", 0, 0, 0, 0.0
-        res = path_of(self.seed, g).result
+        res = path_of(self.seed, g, self.market).result
         if ts >= g.end_ts:
             return "final", res.home_score, res.away_score, len(res.home_by_period), 0.0
         h, a, c, frac = progress(res, (ts - g.commence_ts) / (DURATION_MIN[g.league] * 60))
@@ -384,7 +385,7 @@ class BallDontLie:
         return self._mlb_game(g, phase, h, a, c)
 
     def _nba_game(self, g: Game, phase: str, h: int, a: int, c: int, frac: float) -> dict[str, object]:
-        res = path_of(self.seed, g).result if phase in ("live", "final") else None
+        res = path_of(self.seed, g, self.market).result if phase in ("live", "final") else None
         if phase == "scheduled":
             status, period, clock = iso_z(g.commence_ts), 0, ""
         elif phase == "postponed":
@@ -414,7 +415,7 @@ class BallDontLie:
         }
 
     def _nfl_game(self, g: Game, phase: str, h: int, a: int, c: int) -> dict[str, object]:
-        res = path_of(self.seed, g).result if phase in ("live", "final") else None
+        res = path_of(self.seed, g, self.market).result if phase in ("live", "final") else None
         if phase == "final":
             status = "Final/OT" if len(res.home_by_period) > 4 else "Final"
         elif phase == "live":
@@ -454,7 +455,7 @@ class BallDontLie:
         return row
 
     def _mlb_game(self, g: Game, phase: str, h: int, a: int, c: int) -> dict[str, object]:
-        res = path_of(self.seed, g).result if phase in ("live", "final") else None
+        res = path_of(self.seed, g, self.market).result if phase in ("live", "final") else None
         status = {
             "scheduled": "STATUS_SCHEDULED",
             "live": "STATUS_IN_PROGRESS",
@@ -521,7 +522,7 @@ class BallDontLie:
             if phase != "final":
                 continue
             game_flat = self._flat_game(g, now)
-            res = path_of(self.seed, g).result
+            res = path_of(self.seed, g, self.market).result
             for home in (True, False):
                 for line in box_score(self.seed, g, home, res.home_score if home else res.away_score):
                     if player_ids and line.player.id not in player_ids:

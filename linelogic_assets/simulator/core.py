@@ -92,7 +92,7 @@ class Simulator:
 
     def truth(self, game: Game, at: datetime | None = None) -> Truth:
         """The true model of `game` at `at` (default: the close) and its final score."""
-        path = path_of(self.settings.seed, game)
+        path = path_of(self.settings.seed, game, self.settings.market)
         ts = game.commence_ts if at is None else int(at.timestamp())
         x, t = path.true_xt(ts)
         d = dist(game.league, round(x, 6), round(t, 6))

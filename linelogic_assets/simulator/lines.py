@@ -2,12 +2,15 @@
 
 Everything here is precomputed once per game (numpy, cached) so a request only does index lookups:
 a book re-quotes every `cadence` minutes from the model as it was `lag` minutes earlier, but its
-`last_update` moves only when its (quantised) view of the model changed.
+`last_update` moves only when its (quantised) view of the model changed. A `MarketScenario` sets how
+much news moves the model and how much later retail books see it; it is part of the path cache key,
+so every provider answers from the same world.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -17,8 +20,10 @@ from .books import BOOK_INDEX, Book
 from .model import MODELS, NormalDist, PoissonDist, Result, dist, draw_result, opening_xt
 from .rng import rng_for, seed_of, unit
 from .schedule import DURATION_MIN, LEAD_MIN, Game, season_schedule
+from .settings import MarketScenario
 
 LIVE_STEPS = 120  # in-play quotes use the game clock quantised to 1/120 of the game
+DEFAULT_MARKET = MarketScenario()
 
 
 @dataclass
@@ -26,6 +31,7 @@ class BookTrack:
     """One book's pre-game quotes on one game, per publishing slot (precomputed with numpy)."""
 
     offset: int  # minute (from the open) of the book's first quote
+    lag: int  # minutes the book's view trails the model (its own lag plus the scenario's extra)
     second: int  # second within the minute the book publishes
     listed: bool  # whether the book lists this event at all
     markets: frozenset[str]  # priced markets it offers on this event
@@ -42,16 +48,47 @@ class GamePath:
     x: np.ndarray  # true x per minute since the open (index lead = commence)
     t: np.ndarray
     result: Result
+    market: MarketScenario = DEFAULT_MARKET
     tracks: dict[int, BookTrack] = field(default_factory=dict)
+
+    def _minute(self, ts: int) -> int:
+        return min(max((ts - self.game.open_ts) // 60, 0), len(self.x) - 1)
 
     def true_xt(self, ts: int) -> tuple[float, float]:
         """The true model at unix time `ts` (clamped to the open..close window)."""
-        i = min(max((ts - self.game.open_ts) // 60, 0), len(self.x) - 1)
+        i = self._minute(ts)
         return float(self.x[i]), float(self.t[i])
+
+    def drift_var(self, ts: int) -> tuple[float, float]:
+        """Variance of the moves of (x, t) still to come between `ts` and the close.
+
+        The walk's steps and the news shocks fall uniformly over the window's minutes, so the share
+        left of both is the share of minutes left; the shocks still to come are Poisson with that share
+        of the rate (independent of those already seen), each adding its size squared.
+        """
+        n = len(self.x) - 1
+        left = (n - self._minute(ts)) / n
+        m = MODELS[self.game.league]
+        sx, st = shock_sd(self.game.league, self.market)
+        rate = self.market.news_per_game
+        return (m.walk_x**2 + rate * sx**2) * left, (m.walk_t**2 + rate * st**2) * left
+
+    def lag_of(self, book: Book) -> int:
+        """Minutes `book` trails the model under this path's scenario."""
+        extra = self.market.retail_extra_lag_minutes if book.kind == "retail" else 0
+        return book.lag_minutes + extra
+
+
+def shock_sd(league: str, market: MarketScenario) -> tuple[float, float]:
+    """Standard deviations of one news shock on (x, t)."""
+    m = MODELS[league]
+    return m.shock_x * market.news_scale, m.walk_t * 0.5 * market.news_scale
 
 
 @lru_cache(maxsize=16_384)
-def game_path(seed: int, league: str, season: int, index: int) -> GamePath:
+def game_path(
+    seed: int, league: str, season: int, index: int, market: MarketScenario = DEFAULT_MARKET
+) -> GamePath:
     g = season_schedule(league, season, seed).games[index]
     m = MODELS[league]
     n = LEAD_MIN[league]
@@ -61,78 +98,123 @@ def game_path(seed: int, league: str, season: int, index: int) -> GamePath:
     gen = np.random.default_rng(seed_of(seed, league, season, index, "path"))
     sx = gen.normal(0.0, m.walk_x / math.sqrt(n), n)
     st = gen.normal(0.0, m.walk_t / math.sqrt(n), n)
-    k = int(gen.poisson(1.0))  # occasional news shocks (injury reports, lineup news)
+    # occasional news shocks (injury reports, lineup news); the default scenario draws exactly what a
+    # fixed Poisson(1) with the league's shock sizes did, so default worlds stay byte-identical
+    k = int(gen.poisson(market.news_per_game))
     at = gen.integers(0, n, k)
-    np.add.at(sx, at, gen.normal(0.0, m.shock_x, k))
-    np.add.at(st, at, gen.normal(0.0, m.walk_t * 0.5, k))
+    shock_x, shock_t = shock_sd(league, market)
+    np.add.at(sx, at, gen.normal(0.0, shock_x, k))
+    np.add.at(st, at, gen.normal(0.0, shock_t, k))
     x = np.concatenate(([x0], x0 + np.cumsum(sx)))
     t = np.concatenate(([t0], t0 + np.cumsum(st)))
     if m.kind == "poisson":
         t = np.maximum(t, 2.0)
     result = draw_result(league, float(x[-1]), float(t[-1]), rng_for(seed, league, season, index, "result"))
-    return GamePath(g, seed_of(seed, league, season, index, "book"), x, t, result)
+    return GamePath(g, seed_of(seed, league, season, index, "book"), x, t, result, market)
 
 
-def path_of(seed: int, g: Game) -> GamePath:
-    return game_path(seed, g.league, g.season, g.index)
+def path_of(seed: int, g: Game, market: MarketScenario = DEFAULT_MARKET) -> GamePath:
+    return game_path(seed, g.league, g.season, g.index, market)
 
 
 _MARKET_COVER = {"h2h": (0.97, 0.98), "spreads": (0.95, 0.5), "totals": (0.93, 0.5)}
 
 
-def _last_change(q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(index of the slot where the current value began, segment number) for each slot."""
-    change = np.ones(len(q), dtype=bool)
-    change[1:] = q[1:] != q[:-1]
+def _last_change(q: np.ndarray, first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index of the slot where the current value began, segment number) for each slot; a segment
+    always begins where `first` is set (each book's first slot, when several books are stacked)."""
+    change = first.copy()
+    change[1:] |= q[1:] != q[:-1]
     idx = np.where(change, np.arange(len(q)), 0)
     return np.maximum.accumulate(idx), np.cumsum(change) - 1
 
 
-def _track(path: GamePath, book: Book, bidx: int) -> BookTrack:
-    tr = path.tracks.get(bidx)
-    if tr is not None:
-        return tr
+def _build_tracks(path: GamePath, todo: Sequence[tuple[Book, int]], into: dict[int, BookTrack]) -> None:
+    """Compute the tracks of `todo` (book, index) on one game at once into `into`: the books' slots are
+    stacked into one array so the numpy work is done once per game, not once per book. Each track is
+    exactly what it would be on its own."""
     g = path.game
     m = MODELS[g.league]
     n = len(path.x) - 1
-    k = book.cadence_minutes
-    offset = int(unit(path.gseed, bidx, 11) * k) + int(unit(path.gseed, bidx, 13) * 20)  # books open late
-    second = int(unit(path.gseed, bidx, 12) * 60)
-    slots = np.arange(offset, n, k)
-    if len(slots) == 0:
-        slots = np.array([max(0, n - 1)])
-    mm = np.clip(slots - book.lag_minutes, 0, n)
+    gseed = path.gseed
+    heads, parts = [], []
+    for book, bidx in todo:
+        k = book.cadence_minutes
+        offset = int(unit(gseed, bidx, 11) * k) + int(unit(gseed, bidx, 13) * 20)  # books open late
+        second = int(unit(gseed, bidx, 12) * 60)
+        slots = np.arange(offset, n, k)
+        if len(slots) == 0:
+            slots = np.array([max(0, n - 1)])
+        parts.append(slots)
+        # a retail book's extra lag delays its whole feed: it publishes what it would have published
+        # that many minutes earlier (same quotes, same book noise), so it sits on a stale price after news
+        delay = path.lag_of(book) - book.lag_minutes
+        heads.append((offset, second, delay))
+    lengths = np.array([len(p) for p in parts])
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    ends = starts + lengths - 1
+    slots = np.concatenate(parts)
+    first = np.zeros(len(slots), dtype=bool)
+    first[starts] = True
+    mm = np.clip(slots - np.repeat([b.lag_minutes for b, _ in todo], lengths), 0, n)
     qx = np.rint(path.x[mm] / m.x_quantum).astype(np.int64)
     qt = np.rint(path.t[mm] / m.t_quantum).astype(np.int64)
-    lx, segx = _last_change(qx)
-    lt, segt = _last_change(qt)
+    lx, segx = _last_change(qx, first)
+    lt, segt = _last_change(qt, first)
     # book-specific error, redrawn only when the book's view changes (so last_update stays honest)
-    gen = np.random.default_rng([path.gseed & 0xFFFFFFFF, bidx])
-    nx = np.rint(gen.normal(0.0, book.noise, int(segx[-1]) + 1))[segx]
-    nt = np.rint(gen.normal(0.0, book.noise, int(segt[-1]) + 1))[segt]
-    base = g.open_ts + second
-    exch = book.is_exchange
-    markets = frozenset(
-        mk
-        for i, (mk, (retail, exchange)) in enumerate(_MARKET_COVER.items())
-        if unit(path.gseed, bidx, 31 + i) < (exchange if exch else retail)
-    )
-    tr = BookTrack(
-        offset=int(slots[0]),
-        second=second,
-        listed=unit(path.gseed, bidx, 30) < book.coverage,
-        markets=markets,
-        xs=((qx + nx) * m.x_quantum).round(6),
-        ts=((qt + nt) * m.t_quantum).round(6),
-        x_upd=base + slots[lx] * 60,
-        t_upd=base + slots[lt] * 60,
-    )
-    path.tracks[bidx] = tr
-    return tr
+    noise_x, noise_t = [], []
+    for (book, bidx), nsx, nst in zip(todo, segx[ends] - segx[starts] + 1, segt[ends] - segt[starts] + 1,
+                                      strict=True):
+        gen = np.random.default_rng([gseed & 0xFFFFFFFF, bidx])
+        noise_x.append(gen.normal(0.0, book.noise, int(nsx)))
+        noise_t.append(gen.normal(0.0, book.noise, int(nst)))
+    nx = np.rint(np.concatenate(noise_x))[segx]
+    nt = np.rint(np.concatenate(noise_t))[segt]
+    xs = ((qx + nx) * m.x_quantum).round(6)
+    ts = ((qt + nt) * m.t_quantum).round(6)
+    base = np.repeat([g.open_ts + second + delay * 60 for _, second, delay in heads], lengths)
+    x_upd = base + slots[lx] * 60
+    t_upd = base + slots[lt] * 60
+    for (book, bidx), (_, second, delay), a, b in zip(todo, heads, starts, ends + 1, strict=True):
+        exch = book.is_exchange
+        markets = frozenset(
+            mk
+            for i, (mk, (retail, exchange)) in enumerate(_MARKET_COVER.items())
+            if unit(gseed, bidx, 31 + i) < (exchange if exch else retail)
+        )
+        into[bidx] = BookTrack(
+            offset=int(slots[a]) + delay,
+            lag=book.lag_minutes + delay,
+            second=second,
+            listed=unit(gseed, bidx, 30) < book.coverage,
+            markets=markets,
+            xs=xs[a:b],
+            ts=ts[a:b],
+            x_upd=x_upd[a:b],
+            t_upd=t_upd[a:b],
+        )
 
 
 def track(path: GamePath, book: Book) -> BookTrack:
-    return _track(path, book, BOOK_INDEX[book.key])
+    bidx = BOOK_INDEX[book.key]
+    tr = path.tracks.get(bidx)
+    if tr is None:
+        _build_tracks(path, [(book, bidx)], path.tracks)
+        tr = path.tracks[bidx]
+    return tr
+
+
+def tracks(path: GamePath, books: Sequence[Book], cache: bool = True) -> list[BookTrack]:
+    """The tracks of several books on one game, those not cached yet computed together (much faster).
+
+    `cache=False` leaves new tracks off the path: a whole season of every book's tracks is ~0.5 GB, more
+    than a one-pass reader should pin in the path cache.
+    """
+    store = path.tracks if cache else dict(path.tracks)
+    todo = {BOOK_INDEX[b.key]: b for b in books if BOOK_INDEX[b.key] not in store}
+    if todo:
+        _build_tracks(path, [(b, i) for i, b in todo.items()], store)
+    return [store[BOOK_INDEX[b.key]] for b in books]
 
 
 @dataclass(frozen=True)
@@ -178,7 +260,7 @@ def book_quote(path: GamePath, book: Book, ts: int, tr: BookTrack | None = None)
     slot = g.commence_ts + ((ts - g.commence_ts - tr.second) // step) * step + tr.second
     if slot < g.commence_ts:
         return Quote(x, t, 1.0, 0, 0, int(tr.x_upd[j]), int(tr.t_upd[j]))
-    seen = max(g.commence_ts, slot - book.lag_minutes * 60)
+    seen = max(g.commence_ts, slot - tr.lag * 60)
     dur = DURATION_MIN[g.league] * 60
     steps = min(LIVE_STEPS - 1, (seen - g.commence_ts) * LIVE_STEPS // dur)
     frac = steps / LIVE_STEPS

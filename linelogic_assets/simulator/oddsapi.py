@@ -64,6 +64,7 @@ class OddsApi:
     def __init__(self, settings: SimulatorSettings, monotonic: Callable[[], float]) -> None:
         self.settings = settings
         self.seed = settings.seed
+        self.market = settings.market  # the same world (paths, results) in every provider
         self.quota = Quota(settings.oddsapi_monthly_quota)
         self.limiter = SlidingWindow(1.0, monotonic)
         self.grid = SnapshotGrid(settings.historical_interval_minutes, settings.seed)
@@ -361,7 +362,7 @@ class OddsApi:
                 ev["bookmakers"] = []
             else:
                 ev["bookmakers"] = self._bookmakers(
-                    path_of(self.seed, g),
+                    path_of(self.seed, g, self.market),
                     books,
                     markets,
                     ts,
@@ -395,7 +396,7 @@ class OddsApi:
             )
         ev = self._header(game, unix)
         ev["bookmakers"] = self._bookmakers(
-            path_of(self.seed, game),
+            path_of(self.seed, game, self.market),
             books,
             markets,
             ts,
@@ -440,7 +441,7 @@ class OddsApi:
         completed = ts >= g.end_ts
         scores = last = None
         if ts >= g.commence_ts:
-            res = path_of(self.seed, g).result
+            res = path_of(self.seed, g, self.market).result
             if completed:
                 h, a = res.home_score, res.away_score
                 last = min(ts, g.end_ts + 60 + g.commence_ts % 900)

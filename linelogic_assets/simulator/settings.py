@@ -46,6 +46,27 @@ class FaultSettings(_Strict):
     schema_drift: SchemaDrift = SchemaDrift()
 
 
+class MarketScenario(_Strict):
+    """How the simulated market moves and how far retail books trail it (defaults: today's world).
+
+    News shocks move the true model itself (so the results drawn from its close move with them); the
+    retail lag only changes what retail books show. Frozen, so a scenario is hashable and keys the
+    per-game path cache. With the defaults every response, score and price is exactly what it is
+    without a scenario.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # expected number of news shocks (injury reports, lineup news) per game over its pregame window
+    news_per_game: float = Field(1.0, ge=0.0)
+    # multiplies the league's shock sizes (on the margin and on the total)
+    news_scale: float = Field(1.0, ge=0.0)
+    # minutes added to the lag of every book of kind "retail": its whole feed (pregame and in play, and
+    # its first quote) runs this much later, so after news it keeps the stale price while sharp books
+    # and exchanges have moved: a market where +EV betting at retail really pays
+    retail_extra_lag_minutes: int = Field(0, ge=0)
+
+
 class SimulatorSettings(_Strict):
     seed: int = 1
     oddsapi_keys: list[str] = ["demo"]
@@ -58,3 +79,4 @@ class SimulatorSettings(_Strict):
     historical_interval_minutes: int = Field(5, ge=1)  # snapshot cadence (10 before 2022-09)
     clock: ClockSettings = ClockSettings()
     faults: FaultSettings = FaultSettings()
+    market: MarketScenario = MarketScenario()  # news flow and retail lag (see MarketScenario)
