@@ -247,7 +247,8 @@ LAUNCH_BACKFILL = """mutation($params: LaunchBackfillParams!) { launchPartitionB
   ... on InvalidSubsetError { message } ... on UnauthorizedError { message } } }"""
 
 BACKFILL = """query($id: String!) { partitionBackfillOrError(backfillId: $id) { __typename
-  ... on PartitionBackfill { id status numPartitions endTimestamp error { message } } } }"""
+  ... on PartitionBackfill { id status numPartitions endTimestamp error { message }
+  assetSelection { path } } } }"""
 
 
 SENSOR = """query($selector: SensorSelector!) { sensorOrError(sensorSelector: $selector) { __typename
@@ -281,7 +282,8 @@ def location_status(topology: Topology) -> str | None:
 
 
 def asset_keys(topology: Topology, groups: set[str] | None = None) -> list[list[str]]:
-    """Every partitioned asset the webserver shows (in `groups` when given): what "Materialize all" selects."""
+    """Every partitioned asset the webserver shows (in `groups` when given): what "Materialize all" selects.
+    Unpartitioned assets (the backtests) are left out: a partition backfill cannot hold them."""
     nodes = topology.graphql(ASSETS)["assetNodes"]
     return [n["assetKey"]["path"] for n in nodes if n["isPartitioned"] and (groups is None or n["groupName"] in groups)]
 

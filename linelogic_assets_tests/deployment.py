@@ -1,6 +1,8 @@
 """The production topology, up once per test session: code server, webserver and daemon as real processes on
 a fresh PostgreSQL database, with the demo window backfilled through the webserver's GraphQL API and the
-daemon killed (SIGKILL) and restarted while the backfill runs. test_deploy.py and test_deploy_ui.py read it.
+daemon killed (SIGKILL) and restarted while the backfill runs; then `backtest_job` (the unpartitioned
+backtests, which the partition backfill leaves out) is launched through GraphQL too. test_deploy.py and
+test_deploy_ui.py read it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import yaml
 from linelogic_assets.bronze.backfill import demo_slates
 from linelogic_assets.config import DEFAULT_CONFIG_PATH, REPO_ROOT, load_config
 from linelogic_assets.deploy import (
+    LOCATION,
+    DeploymentError,
     Postgres,
     Topology,
     asset_keys,
@@ -39,6 +43,14 @@ SPORTS = ["basketball_nba", "americanfootball_nfl"]
 # the sensors tick (and store their ticks) without finding anything due, so the backfill's runs are all there is
 QUIET_CLOCK = {"start": "2026-07-15T12:00:00Z", "speed": 0}
 DEADLINE_S = int(os.environ.get("LL_DEPLOY_DEADLINE", "900"))  # a safety net, not a timing assertion
+BACKTEST_JOB = "backtest_job"
+
+LAUNCH_RUN = """mutation($params: ExecutionParams!) { launchRun(executionParams: $params) { __typename
+  ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } ... on InvalidSubsetError { message }
+  ... on RunConfigValidationInvalid { errors { message } } ... on UnauthorizedError { message } } }"""
+
+RUN = """query($id: ID!) { runOrError(runId: $id) { __typename ... on Run { runId status } } }"""
+RUN_DONE = {"SUCCESS", "FAILURE", "CANCELED"}
 
 
 @dataclass
@@ -51,6 +63,8 @@ class Deployment:
     killed_after_runs: int  # runs already successful when the daemon was killed
     recovery_seconds: float  # daemon restart → the next run started
     wall_seconds: float  # backfill launch → finished
+    backtest_run_id: str  # the run of backtest_job launched after the backfill
+    backtest_status: str  # its final status
     groups: list[int] = field(default_factory=list)
 
     def instance(self) -> dg.DagsterInstance:
@@ -61,6 +75,11 @@ class Deployment:
         with self.pg.connect() as conn, conn.cursor() as cur:
             cur.execute(sql, params)
             return cur.fetchall()
+
+    @property
+    def lake(self) -> Path:
+        """The deployment's lake root (LINELOGIC_DATA_ROOT of its services, demo mode)."""
+        return Path(self.topology.extra_env["LINELOGIC_DATA_ROOT"]) / "demo"
 
 
 def free_port() -> int:
@@ -82,6 +101,30 @@ def demo_window(config: Path) -> list[str]:
     return [str(partition_key(s, d)) for s, d in demo_slates(load_config(config), str(config))]
 
 
+def launch_job(topology: Topology, job: str) -> str:
+    """Launch an (unpartitioned) job as the UI's launchpad does; its run id."""
+    params = {"selector": {"repositoryLocationName": LOCATION, "repositoryName": "__repository__", "jobName": job},
+              "runConfigData": {}}
+    result = topology.graphql(LAUNCH_RUN, {"params": params})["launchRun"]
+    if result["__typename"] != "LaunchRunSuccess":
+        raise DeploymentError(f"{job} not launched: {result}")
+    return result["run"]["runId"]
+
+
+def wait_run(topology: Topology, run_id: str, timeout: float, poll: float = 1) -> str:
+    """Until the run has finished (any way); its status. Raises if a service dies or time runs out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        topology.check_alive()
+        status = topology.graphql(RUN, {"id": run_id})["runOrError"].get("status")
+        if status in RUN_DONE:
+            return status
+        if time.monotonic() > deadline:
+            raise DeploymentError(f"run {run_id} not finished after {timeout:.0f} s ({status}):\n"
+                                  f"{topology.log('daemon')}")
+        time.sleep(poll)
+
+
 def _bring_up(topology: Topology, partitions: list[str]) -> Deployment:
     # the backfill is submitted before the daemon starts, so the daemon's first passes meet all of it at once:
     # the hardest case for the pool limits (see deploy.provision_pools)
@@ -93,12 +136,17 @@ def _bring_up(topology: Topology, partitions: list[str]) -> Deployment:
         killed_after, recovery = crash_daemon(topology, instance, backfill_id, after=1, mid_run=True,
                                               timeout=DEADLINE_S)
     status = wait_backfill(topology, backfill_id, DEADLINE_S)
-    deployment = Deployment(topology, topology.pg, backfill_id, partitions, status, killed_after, recovery,
-                            time.monotonic() - started, groups=[p.pid for p in topology.procs.values()])
+    wall = time.monotonic() - started
+    # the backtests read the gold the backfill built: one run of their job once it is done
+    backtest_run = launch_job(topology, BACKTEST_JOB)
+    backtest_status = wait_run(topology, backtest_run, DEADLINE_S)
+    deployment = Deployment(topology, topology.pg, backfill_id, partitions, status, killed_after, recovery, wall,
+                            backtest_run, backtest_status, groups=[p.pid for p in topology.procs.values()])
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "deploy.json").write_text(json.dumps({
         "partitions": len(partitions), "status": status["status"], "wall_seconds": deployment.wall_seconds,
-        "daemon_killed_after_runs": killed_after, "recovery_seconds": recovery}, indent=2))
+        "daemon_killed_after_runs": killed_after, "recovery_seconds": recovery,
+        "backtest_job": backtest_status}, indent=2))
     return deployment
 
 

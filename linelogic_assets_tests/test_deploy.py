@@ -30,8 +30,20 @@ from linelogic_assets.deploy import (
 )
 from linelogic_assets_tests.deployment import Deployment, free_port
 
-ASSETS = list(defs.resolve_asset_graph().get_all_asset_keys())
-CHECKS = list(defs.resolve_asset_graph().asset_check_keys)
+GRAPH = defs.resolve_asset_graph()
+# the demo backfill's selection: every partitioned asset; the backtests (unpartitioned) run in backtest_job
+ASSETS = [k for k in GRAPH.get_all_asset_keys() if GRAPH.get(k).is_partitioned]
+BACKTESTS = [k for k in GRAPH.get_all_asset_keys() if GRAPH.get(k).group_name == "backtest"]
+CHECKS = [k for k in GRAPH.asset_check_keys if k.asset_key in ASSETS]
+BACKTEST_CHECKS = [k for k in GRAPH.asset_check_keys if k.asset_key in BACKTESTS]
+
+
+def test_the_backfill_selects_every_partitioned_asset_and_no_backtest(deployment: Deployment) -> None:
+    selected = {dg.AssetKey(a["path"]) for a in deployment.status["assetSelection"]}
+    assert selected == set(ASSETS) and len(ASSETS) >= 27
+    assert not selected & set(BACKTESTS) and len(BACKTESTS) >= 4
+    assert set(ASSETS) | set(BACKTESTS) == set(GRAPH.get_all_asset_keys())
+    assert all(not GRAPH.get(k).is_partitioned for k in BACKTESTS)
 
 
 def test_demo_window_backfill_completes_after_the_daemon_is_killed(deployment: Deployment) -> None:
@@ -54,20 +66,33 @@ def test_demo_window_backfill_completes_after_the_daemon_is_killed(deployment: D
 
 def test_postgres_holds_the_runs_materializations_check_evaluations_and_sensor_ticks(deployment: Deployment) -> None:
     n = len(deployment.partitions)
-    runs = dict(deployment.query("SELECT status, count(*) FROM runs GROUP BY status"))
+    backtest = deployment.backtest_run_id
+    runs = dict(deployment.query("SELECT status, count(*) FROM runs WHERE run_id <> %s GROUP BY status", (backtest,)))
     assert runs["SUCCESS"] == n and set(runs) <= {"SUCCESS", "FAILURE"}  # a failure: see the test above
+    assert deployment.query("SELECT pipeline_name, status FROM runs WHERE run_id = %s", (backtest,)) == [
+        ("backtest_job", "SUCCESS")]
     materialized = deployment.query(
         "SELECT partition, count(DISTINCT asset_key) FROM event_logs "
         "WHERE dagster_event_type = 'ASSET_MATERIALIZATION' GROUP BY partition")
-    assert dict(materialized) == {p: len(ASSETS) for p in deployment.partitions}
+    # every partitioned asset in every partition; the backtests once each, unpartitioned
+    assert dict(materialized) == {**{p: len(ASSETS) for p in deployment.partitions}, None: len(BACKTESTS)}
+    backtests = deployment.query(
+        "SELECT DISTINCT asset_key FROM event_logs WHERE dagster_event_type = 'ASSET_MATERIALIZATION' "
+        "AND partition IS NULL")
+    assert {dg.AssetKey.from_db_string(k) for (k,) in backtests} == set(BACKTESTS)
     checks = deployment.query(
         "SELECT execution_status, partition, count(*) FROM asset_check_executions GROUP BY 1, 2")
-    assert {(status, part) for status, part, _ in checks} == {("SUCCEEDED", p) for p in deployment.partitions}
-    assert all(count == len(CHECKS) for *_, count in checks)
+    assert {(status, part): count for status, part, count in checks} == {
+        **{("SUCCEEDED", p): len(CHECKS) for p in deployment.partitions}, ("SUCCEEDED", None): len(BACKTEST_CHECKS)}
     # the stored evaluation is the check's result itself, with its metadata
     for (body,) in deployment.query("SELECT evaluation_event FROM asset_check_executions"):
         evaluation = dg.deserialize_value(body, dg.EventLogEntry).dagster_event.event_specific_data
-        assert evaluation.passed and evaluation.metadata and evaluation.partition in deployment.partitions
+        assert evaluation.passed and evaluation.metadata
+        if evaluation.asset_key in BACKTESTS:  # the no-look-ahead proof, from the backtest run
+            assert evaluation.partition is None and evaluation.check_name == "no_lookahead"
+            assert evaluation.metadata["quote_after_decision"].value == 0
+        else:
+            assert evaluation.partition in deployment.partitions
     ticks = deployment.query("SELECT tick_body FROM job_ticks WHERE type = 'SENSOR'")
     ticked = {dg.deserialize_value(b).instigator_name for (b,) in ticks}
     running = {s.name for s in defs.sensors if s.default_status == dg.DefaultSensorStatus.RUNNING}

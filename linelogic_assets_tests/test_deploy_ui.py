@@ -3,12 +3,16 @@ of the session's deployment. Screenshots go to test-artifacts/ui/."""
 
 from __future__ import annotations
 
+import base64
 import shutil
 from collections import Counter
 from collections.abc import Iterator
 
+import dagster as dg
+import numpy as np
 import pytest
 
+from linelogic_assets.backtest.store import backtest_dir
 from linelogic_assets.definitions import defs
 from linelogic_assets_tests.deployment import ARTIFACTS, Deployment
 
@@ -18,6 +22,8 @@ pytestmark = pytest.mark.skipif(
 
 SHOTS = ARTIFACTS / "ui"
 PARTITIONED = "odds_snapshot"  # silver: every demo partition materializes it, and it has 10 checks
+BACKTEST = "favourites_draftkings"  # flat stakes on every DraftKings favourite: it has bets on the demo window
+METRICS = ["bets", "profit", "roi", "yield", "hit_rate", "max_drawdown", "clv_mean", "p_value"]
 
 
 @pytest.fixture(scope="module")
@@ -62,10 +68,10 @@ def shot(page, name: str) -> None:
     assert path.stat().st_size > 10_000  # a rendered page, not a blank one
 
 
-def test_asset_graph_shows_the_bronze_silver_and_gold_groups(page) -> None:
+def test_asset_graph_shows_the_bronze_silver_gold_and_backtest_groups(page) -> None:
     graph = defs.resolve_asset_graph()
     sizes = Counter(graph.get(k).group_name for k in graph.get_all_asset_keys())
-    assert set(sizes) == {"bronze", "silver", "gold"}
+    assert set(sizes) == {"bronze", "silver", "gold", "backtest"}
     open_view(page, "/asset-groups", "Global asset lineage")
     for group, size in sizes.items():
         # in the sidebar's tree, and as a box in the graph with its size
@@ -101,3 +107,44 @@ def test_checks_tab_lists_our_checks_with_their_last_results(page) -> None:
     page.get_by_text("Latest execution").wait_for()
     page.get_by_text("Passed", exact=True).first.wait_for()
     shot(page, "checks")
+
+
+def test_a_backtest_asset_page_shows_its_metrics_and_equity_curve(page, deployment: Deployment) -> None:
+    """After the backfill, backtest_job ran (see deployment.py): its asset page shows the materialization's
+    headline metrics and, behind the equity_curve entry, the PNG the run stored in the lake."""
+    assert deployment.backtest_status == "SUCCESS"
+    key = f"backtest_{BACKTEST}"
+    with deployment.instance() as instance:
+        event = instance.get_latest_materialization_event(dg.AssetKey(key))
+    assert event is not None and event.run_id == deployment.backtest_run_id
+    meta = event.asset_materialization.metadata
+    assert meta["bets"].value > 0
+    open_view(page, f"/assets/{key}", "equity_curve")
+    # the metadata table: key, timestamp, value (the columns table repeats some names: keep every row)
+    rows = page.locator("tr").evaluate_all("rows => rows.map(r => Array.from(r.cells, c => c.innerText.trim()))")
+    shown: dict[str, list[str]] = {}
+    for cells in rows:
+        if cells:
+            shown.setdefault(cells[0], []).append(cells[-1])
+    for k in METRICS:
+        assert _as_shown(meta[k].value) in shown.get(k, []), (k, meta[k].value, shown.get(k))
+    page.get_by_text("bets", exact=True).first.scroll_into_view_if_needed()
+    shot(page, "backtest_metrics")
+
+    row = page.locator("tr", has=page.get_by_text("equity_curve", exact=True))
+    row.get_by_text("[Show Markdown]").click()
+    image = page.get_by_role("dialog").locator("img[src^='data:image/png;base64,']")
+    image.wait_for()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    assert image.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [900, 500]  # decoded by Chromium
+    src = image.get_attribute("src")
+    png = base64.b64decode(src.removeprefix("data:image/png;base64,"))
+    assert png == (backtest_dir(deployment.lake, BACKTEST) / "equity.png").read_bytes()
+    shot(page, "backtest_equity")
+
+
+def _as_shown(value: object) -> str:
+    """A metadata number as the UI prints it (JavaScript's shortest form: 1500, -0.0168)."""
+    if isinstance(value, float):
+        return np.format_float_positional(value, trim="-")
+    return str(value)

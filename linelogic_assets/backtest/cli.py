@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
+from datetime import datetime
 from typing import Any
 
 from linelogic_assets.config import ConfigError, load_config
@@ -80,7 +80,7 @@ def _record(row: dict[str, Any]) -> dict[str, Any]:
     for k, v in row.items():
         if isinstance(v, float) and v != v:
             v = None
-        elif hasattr(v, "date") and callable(v.date) and not isinstance(v, date) and k.endswith("_date"):
+        elif isinstance(v, datetime) and k.endswith("_date"):  # a DATE comes back as a midnight pd.Timestamp
             v = v.date()
         out[k] = v
     return out
