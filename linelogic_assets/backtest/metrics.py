@@ -61,6 +61,9 @@ def _settled_in_order(bets: pd.DataFrame) -> pd.DataFrame:
 
 
 def _curve(s: pd.DataFrame, starting_bankroll: float) -> pd.DataFrame:
+    # bets that settle at one instant (a slate's games ending together) move the bankroll once: there is no
+    # moment between them, so no drawdown made of their order
+    s = s.groupby("_t", sort=True).agg(_profit=("_profit", "sum"), bet_id=("bet_id", "max")).reset_index()
     profit = s["_profit"].to_numpy(dtype=float)
     bankroll = starting_bankroll + np.cumsum(profit)
     peak = np.maximum.accumulate(np.maximum(bankroll, starting_bankroll))
@@ -78,8 +81,9 @@ def _curve(s: pd.DataFrame, starting_bankroll: float) -> pd.DataFrame:
 
 
 def equity_curve(bets: pd.DataFrame, starting_bankroll: float) -> pd.DataFrame:
-    """One row per settled bet in settlement order: its profit and the bankroll, running peak (the starting
-    bankroll included) and drawdown after it. drawdown_pct is NaN while the peak is not positive."""
+    """One row per settlement instant, in order: the profit settled then (every bet settling at that instant;
+    bet_id is the last of them) and the bankroll, running peak (the starting bankroll included) and drawdown
+    after it. drawdown_pct is NaN while the peak is not positive."""
     return _curve(_settled_in_order(bets), starting_bankroll)
 
 

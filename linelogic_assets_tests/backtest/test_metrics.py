@@ -160,16 +160,18 @@ def test_max_drawdown_pct_is_the_largest_share_not_the_share_at_the_largest_fall
     assert s["max_drawdown"] == 60.0 and s["max_drawdown_pct"] == 0.5
 
 
-def test_curve_in_settlement_order_then_bet_id():
+def test_curve_in_settlement_order_one_step_per_instant():
     bets = ledger(
         bet("loss", day=2, bet_id=0),
         bet("win", day=0, minute=30, bet_id=1),
-        bet("push", day=0, minute=30, bet_id=2),  # same instant as bet 1: after it by bet_id
+        bet("loss", day=0, minute=30, bet_id=2),  # same instant as bet 1: one step, no drawdown between them
         bet("win", day=0, minute=0, bet_id=3),
         bet("open", day=1, bet_id=4),
     )
     curve = equity_curve(bets.iloc[::-1], 100.0)
-    assert curve["bet_id"].tolist() == [3, 1, 2, 0]
+    assert curve["bet_id"].tolist() == [3, 2, 0]  # each step names the last bet settled at it
+    by_bet = {r.bet_id: r for r in bets.itertuples()}
+    assert curve["profit"].iloc[1] == by_bet[1].profit + by_bet[2].profit
     assert str(curve["settled_at_utc"].dtype) == "datetime64[us, UTC]"
 
 
