@@ -1,7 +1,7 @@
 """Settlement against silver `event_result`: the one grading rule for every bet a backtest places.
 
 - h2h: the higher score wins; a tie pushes a two-way home/away bet (US books grade a tied moneyline as a
-  push) and wins a draw bet;
+  push), loses a home/away bet of a three-way market (one that quotes the draw) and wins a draw bet;
 - spreads: the selection's margin plus its point: > 0 wins, 0 pushes (whole-number points), < 0 loses;
 - totals: the total against the point, over or under, with a push on the number;
 - a postponed or cancelled game is void: the stake comes back;
@@ -18,7 +18,7 @@ VOID_STATUSES = frozenset({"postponed", "cancelled"})
 
 
 def grade(market: str, selection: str, point: float | None, status: str | None, home_score: float | None,
-          away_score: float | None) -> str:
+          away_score: float | None, three_way: bool = False) -> str:
     """win | loss | push | void | open (see the module docstring)."""
     if status in VOID_STATUSES:
         return "void"
@@ -30,7 +30,7 @@ def grade(market: str, selection: str, point: float | None, status: str | None, 
         if selection == "draw":
             return "win" if home == away else "loss"
         if home == away:
-            return "push"
+            return "loss" if three_way else "push"
         return "win" if (home > away) == (selection == "home") else "loss"
     if point is None or (isinstance(point, float) and math.isnan(point)):
         return "open"

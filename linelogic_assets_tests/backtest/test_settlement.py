@@ -44,6 +44,13 @@ def test_h2h(selection: str, home: int, away: int, expected: str) -> None:
     assert grade("h2h", selection, None, "final", home, away) == expected
 
 
+def test_a_tie_loses_the_home_and_away_bets_of_a_three_way_market() -> None:
+    assert grade("h2h", "home", None, "final", 1, 1, three_way=True) == "loss"
+    assert grade("h2h", "away", None, "final", 1, 1, three_way=True) == "loss"
+    assert grade("h2h", "draw", None, "final", 1, 1, three_way=True) == "win"
+    assert grade("h2h", "home", None, "final", 2, 1, three_way=True) == "win"
+
+
 @pytest.mark.parametrize(("selection", "point", "home", "away", "expected"), [
     ("home", -3.0, 103, 100, "push"), ("away", 3.0, 103, 100, "push"),  # home −3 winning by 3
     ("home", -3.0, 104, 100, "win"), ("away", 3.0, 104, 100, "loss"),
@@ -117,6 +124,7 @@ def test_the_ledger_grades_every_kind_of_game() -> None:
     games = {  # event → (commence, status, score or None)
         "win": (at(0), "final", (110, 100)),
         "tie": (at(1), "final", (100, 100)),
+        "tie2": (at(1), "final", (100, 100)),
         "spread": (at(2), "final", (103, 100)),
         "total": (at(3), "final", (115, 105)),
         "postponed": (at(4), "postponed", None),
@@ -129,6 +137,7 @@ def test_the_ledger_grades_every_kind_of_game() -> None:
     quotes = [
         *h2h("win", at(0), "draftkings", 1.8, 2.1),
         *h2h("tie", at(1), "draftkings", 2.4, 2.6, draw=12.0),
+        *h2h("tie2", at(1), "fanduel", 1.9, 1.95),  # a two-way market: the tie pushes
         *spread("spread", at(2), "draftkings", -3.0, 1.91, 1.91), *spread("spread", at(2), "fanduel", -3.5, 2.0, 1.83),
         *total("total", at(3), "draftkings", 220.0, 1.91, 1.91), *total("total", at(3), "fanduel", 220.5, 1.95, 1.87),
         *h2h("postponed", at(4), "draftkings", 1.8, 2.1), *h2h("cancelled", at(5), "draftkings", 1.8, 2.1),
@@ -139,7 +148,8 @@ def test_the_ledger_grades_every_kind_of_game() -> None:
     got = {(r.canonical_event_id, r.bookmaker, r.market, r.selection): r for r in res.bets.itertuples()}
     expected = {
         ("win", "draftkings", "h2h", "home"): "win", ("win", "draftkings", "h2h", "away"): "loss",
-        ("tie", "draftkings", "h2h", "home"): "push", ("tie", "draftkings", "h2h", "away"): "push",
+        ("tie", "draftkings", "h2h", "home"): "loss", ("tie", "draftkings", "h2h", "away"): "loss",
+        ("tie2", "fanduel", "h2h", "home"): "push", ("tie2", "fanduel", "h2h", "away"): "push",
         ("tie", "draftkings", "h2h", "draw"): "win",
         ("spread", "draftkings", "spreads", "home"): "push", ("spread", "draftkings", "spreads", "away"): "push",
         ("spread", "fanduel", "spreads", "home"): "loss", ("spread", "fanduel", "spreads", "away"): "win",
@@ -160,12 +170,12 @@ def test_the_ledger_grades_every_kind_of_game() -> None:
         else:
             assert r.profit == -100.0
     s = res.summary
-    assert (s["bets"], s["wins"], s["losses"], s["pushes"], s["voids"], s["open_bets"]) == (21, 4, 3, 6, 4, 4)
+    assert (s["bets"], s["wins"], s["losses"], s["pushes"], s["voids"], s["open_bets"]) == (23, 4, 5, 6, 4, 4)
     settled = res.bets.loc[res.bets["result"] != "open", "profit"].sum()
     assert s["profit"] == pytest.approx(settled)
     assert s["final_bankroll"] == pytest.approx(10_000.0 + settled)  # open bets are neither lost nor won
-    assert s["turnover"] == pytest.approx(100.0 * (4 + 3 + 6))  # voids and open bets are no turnover
-    assert s["hit_rate"] == pytest.approx(4 / 7)  # pushes are neither
+    assert s["turnover"] == pytest.approx(100.0 * (4 + 5 + 6))  # voids and open bets are no turnover
+    assert s["hit_rate"] == pytest.approx(4 / 9)  # pushes are neither
 
 
 def test_exchange_commission_is_charged_on_net_winnings_only() -> None:
