@@ -17,6 +17,7 @@ import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Any, Protocol, runtime_checkable
 
 from linelogic_assets.backtest.views import DecisionView, Quote
@@ -52,6 +53,12 @@ def _favourite(view: DecisionView, market: str) -> str | None:
     return min(lines, key=lambda c: (-c.fair_prob, c.selection)).selection
 
 
+@lru_cache(maxsize=4096)
+def _matches(bookmaker: str, pattern: str) -> bool:
+    """fnmatchcase, once per (book, pattern): a season asks it for every quote of every view."""
+    return fnmatchcase(bookmaker, pattern)
+
+
 def _best(quotes: Iterable[Quote], net: Callable[[Quote], float]) -> Quote | None:
     """Highest price net of commission; ties to the alphabetically first book."""
     return min(quotes, key=lambda q: (-net(q), q.bookmaker), default=None)
@@ -74,7 +81,10 @@ class Flat:
                 return []
             others = {c.selection for c in view.consensus if c.market == self.market} - {fav}
             side = fav if self.selection == "favourite" else (min(others) if len(others) == 1 else None)
-        return [Pick.of(q) for q in view.quotes_for(self.market, side) if fnmatchcase(q.bookmaker, self.bookmaker)]
+            if side is None:  # a three-way market has no one underdog; None would match every selection
+                return []
+        return [Pick.of(q) for q in view.quotes_for(self.market, side)
+                if _matches(q.bookmaker, self.bookmaker)]
 
 
 @dataclass(frozen=True)
@@ -93,14 +103,14 @@ class ExpectedValue:
 
     def decide(self, view: DecisionView) -> list[Pick]:
         found = []
-        for q in view.quotes:
-            if q.market not in self.markets or not fnmatchcase(q.bookmaker, self.bookmakers):
+        for q in view.quotes:  # the glob last: every test only skips, and it is the dearest
+            if q.market not in self.markets:
                 continue
             if q.reference_source is None or (q.is_sharp and q.reference_source == "sharp"):
                 continue
             if self.reference != "any" and q.reference_source != self.reference:
                 continue
-            if not self.min_odds <= q.price <= self.max_odds:
+            if not self.min_odds <= q.price <= self.max_odds or not _matches(q.bookmaker, self.bookmakers):
                 continue
             edge = view.net_price(q) * q.reference_prob - 1.0
             if edge >= self.min_edge:

@@ -136,8 +136,17 @@ def _none_if_nan(values: np.ndarray) -> list[float | None]:
     return [None if v != v else float(v) for v in values.tolist()]
 
 
+def _col(frame: pd.DataFrame, name: str, dtype: type | None = None) -> list:
+    """A column as a list of Python objects: what iterating the Series gives, without its per-item cost."""
+    s = frame[name] if dtype is None else frame[name].astype(dtype)
+    return s.tolist()
+
+
 def _times(series: pd.Series) -> list[datetime]:
-    return list(pd.DatetimeIndex(pd.to_datetime(series, utc=True)).to_pydatetime())
+    # many quotes share few snapshot times, and an aware to_pydatetime costs µs per value: each instant once
+    codes, uniques = pd.factorize(pd.DatetimeIndex(pd.to_datetime(series, utc=True)))
+    py = [*uniques.to_pydatetime(), pd.NaT]  # code -1 (NaT) → NaT, as to_pydatetime gives it
+    return [py[c] for c in codes.tolist()]
 
 
 def _groups(keys: pd.DataFrame) -> dict[tuple, tuple[int, int]]:
@@ -172,18 +181,21 @@ def build_views(data: MarketData, commission: Callable[[str, bool], float] | Non
     order = {label: i for i, (label, _) in enumerate(data.decisions)}
     q = q.sort_values(["canonical_event_id", "bucket", "bookmaker", "market", "selection"], kind="stable")
     q = q.reset_index(drop=True)
-    quote_rows = list(map(Quote, q["bookmaker"], q["market"], q["selection"], _none_if_nan(q["point"].to_numpy()),
-                          q["price"].astype(float), q["implied_prob"].astype(float), q["fair_prob"].astype(float),
-                          q["reference_prob"].astype(float), q["reference_source"], _times(q["snapshot_time_utc"]),
-                          q["is_sharp"].astype(bool), q["is_exchange"].astype(bool), q["outlier"].astype(bool)))
+    quote_rows = list(map(Quote, _col(q, "bookmaker"), _col(q, "market"), _col(q, "selection"),
+                          _none_if_nan(q["point"].to_numpy()), _col(q, "price", float),
+                          _col(q, "implied_prob", float), _col(q, "fair_prob", float),
+                          _col(q, "reference_prob", float), _col(q, "reference_source"),
+                          _times(q["snapshot_time_utc"]), _col(q, "is_sharp", bool),
+                          _col(q, "is_exchange", bool), _col(q, "outlier", bool)))
     by_point = _groups(q[["canonical_event_id", "bucket"]])
 
     c = data.consensus.sort_values(["canonical_event_id", "bucket", "market", "selection"], kind="stable")
     c = c.reset_index(drop=True)
-    cons_rows = list(map(ConsensusLine, c["market"], c["selection"], c["n_books"].fillna(0).astype(int),
-                         _none_if_nan(c["point_median"].to_numpy(float)), c["price_best"].astype(float),
-                         c["fair_prob"].astype(float), c["trimmed_fair_prob"].astype(float),
-                         c["sharp_fair_prob"].astype(float), _none_if_nan(c["sharp_point"].to_numpy(float)),
+    cons_rows = list(map(ConsensusLine, _col(c, "market"), _col(c, "selection"),
+                         c["n_books"].fillna(0).astype(int).tolist(),
+                         _none_if_nan(c["point_median"].to_numpy(float)), _col(c, "price_best", float),
+                         _col(c, "fair_prob", float), _col(c, "trimmed_fair_prob", float),
+                         _col(c, "sharp_fair_prob", float), _none_if_nan(c["sharp_point"].to_numpy(float)),
                          _times(c["latest_snapshot_utc"])))
     cons_at = _groups(c[["canonical_event_id", "bucket"]])
 
