@@ -62,3 +62,38 @@ def lake_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def _dagster_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     if not os.environ.get("DAGSTER_HOME_KEEP"):
         monkeypatch.setenv("DAGSTER_HOME", str(tmp_path_factory.mktemp("dagster_home")))
+
+
+NBA_DEMO_DAYS = ["2025-11-11", "2025-11-12"]
+
+
+@pytest.fixture(scope="session")
+def _nba_demo_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Two NBA slates (NBA_DEMO_DAYS) run end to end by `linelogic demo --no-backtests`, once per session:
+    (LINELOGIC_DATA_ROOT, DAGSTER_HOME). Modules take a copy (`nba_demo_copy`), never this one."""
+    import contextlib
+    import io
+
+    from linelogic_assets.cli import main
+
+    tmp = tmp_path_factory.mktemp("nba_demo_template")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("LINELOGIC_DATA_ROOT", str(tmp / "lake"))
+    mp.setenv("DAGSTER_HOME", str(tmp / "home"))
+    (tmp / "home").mkdir()
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        code = main(["demo", "--start", NBA_DEMO_DAYS[0], "--days", "2", "--sport", "basketball_nba",
+                     "--no-backtests"])
+    assert code == 0, out.getvalue()
+    mp.undo()
+    return tmp / "lake", tmp / "home"
+
+
+def nba_demo_copy(template: tuple[Path, Path], dest: Path) -> tuple[Path, Path]:
+    """A private copy of the session's two-slate NBA demo (lake and Dagster home) under `dest`."""
+    import shutil
+
+    lake, home = dest / "lake", dest / "home"
+    shutil.copytree(template[0], lake)
+    shutil.copytree(template[1], home)
+    return lake, home

@@ -19,10 +19,17 @@ def test_balldontlie_game_slate_dates_follow_the_league_calendar() -> None:
     assert game_slate_date({"date": "2021-02-28T00:00:00.000Z"}, nba) == date(2021, 2, 28)  # legacy midnight marker
 
 
-def test_demo_materializes_bronze_and_silver_for_each_slate_date_with_games(lake_root: Path, capsys) -> None:
+def test_demo_materializes_bronze_and_silver_for_each_slate_date_with_games(lake_root: Path, capsys,
+                                                                           monkeypatch) -> None:
+    import linelogic_assets.cli as cli
+
+    backtested = []
+    step = cli._demo_backtests  # the demo's last step: the configured backtests of its sports, after gold
+    monkeypatch.setattr(cli, "_demo_backtests", lambda *a: backtested.append(a[3]) or step(*a))
     code = main(["demo", "--start", "2025-11-09", "--days", "3", "--sport", "americanfootball_nfl"])
     out = capsys.readouterr().out
     assert code == 0, out
+    assert backtested == [["americanfootball_nfl"]]  # none is configured for NFL: no backtest run
     assert "2 slate dates with games" in out  # Sunday 11-09 and Monday night 11-10; none on Tuesday
     assert out.count(" ok: 27 assets") == 2 and " 0 error" in out
     dates = sorted(p.name for p in (lake_root / "bronze" / "provider=oddsapi" / "sport=americanfootball_nfl").iterdir())

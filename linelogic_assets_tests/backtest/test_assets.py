@@ -26,13 +26,15 @@ from linelogic_assets.backtest.assets import CHECK, GROUP, HEADLINE, PREVIEW, as
 from linelogic_assets.backtest.runner import configured
 from linelogic_assets.backtest.schema import BET_COLUMNS, BETS, SUMMARY
 from linelogic_assets.backtest.store import backtest_dir
-from linelogic_assets.cli import main
+from linelogic_assets.cli import _demo_backtests, main
+from linelogic_assets.config import load_config
 from linelogic_assets.definitions import defs
 from linelogic_assets.gold.io_manager import gold_database
 from linelogic_assets.resources import LakeResource
+from linelogic_assets_tests.conftest import NBA_DEMO_DAYS, nba_demo_copy
 
 NBA = "basketball_nba"
-DAYS = ["2025-11-11", "2025-11-12"]
+DAYS = NBA_DEMO_DAYS
 SPECS = configured()
 NAMES = sorted(SPECS)
 KEYS = {dg.AssetKey(asset_name(s)) for s in SPECS.values()}
@@ -54,17 +56,17 @@ class DemoLake:
 
 
 @pytest.fixture(scope="module")
-def demo_lake(tmp_path_factory: pytest.TempPathFactory) -> DemoLake:
-    """Two NBA slates run end to end by the demo command, which builds the configured backtests after gold."""
-    tmp = tmp_path_factory.mktemp("backtest")
+def demo_lake(tmp_path_factory: pytest.TempPathFactory, _nba_demo_template: tuple[Path, Path]) -> DemoLake:
+    """Two NBA slates run end to end by the demo command (a copy of the session's), then the demo's own last
+    step, the configured backtests after gold (`cli._demo_backtests`, what `linelogic demo` runs)."""
+    lake, home = nba_demo_copy(_nba_demo_template, tmp_path_factory.mktemp("backtest"))
     mp = pytest.MonkeyPatch()
-    mp.setenv("LINELOGIC_DATA_ROOT", str(tmp / "lake"))
-    mp.setenv("DAGSTER_HOME", str(tmp / "home"))
-    (tmp / "home").mkdir()
+    mp.setenv("LINELOGIC_DATA_ROOT", str(lake))
+    mp.setenv("DAGSTER_HOME", str(home))
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        assert main(["demo", "--start", DAYS[0], "--days", "2", "--sport", NBA]) == 0
-    yield DemoLake(tmp / "lake", tmp / "home", out.getvalue())
+    with contextlib.redirect_stdout(out), dg.DagsterInstance.get() as instance:
+        assert _demo_backtests(defs, instance, load_config(), [NBA]) == 0
+    yield DemoLake(lake, home, out.getvalue())
     mp.undo()
 
 
@@ -118,7 +120,7 @@ def test_the_configured_backtests_are_the_backtest_group_each_with_its_check() -
     assert set(job.asset_layer.selected_asset_keys) == KEYS
 
 
-def test_the_demo_builds_every_backtest_after_gold(demo_lake: DemoLake) -> None:
+def test_the_demos_backtest_step_builds_every_backtest_after_gold(demo_lake: DemoLake) -> None:
     lines = demo_lake.output.splitlines()
     assert f"backtests: {len(SPECS)} (ok)" in lines
     for name in NAMES:

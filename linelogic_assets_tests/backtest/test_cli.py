@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import io
 import json
 import shutil
 from datetime import date, timedelta
@@ -22,9 +20,10 @@ from linelogic_assets.backtest.store import backtest_dir
 from linelogic_assets.cli import main
 from linelogic_assets.gold.io_manager import gold_database
 from linelogic_assets.silver.io_manager import read_range
+from linelogic_assets_tests.conftest import NBA_DEMO_DAYS, nba_demo_copy
 
 NBA = "basketball_nba"
-DAYS = ["2025-11-11", "2025-11-12"]
+DAYS = NBA_DEMO_DAYS
 SPECS = configured()
 FLAT = "favourites_draftkings"
 BEST = "favourite_best_price"
@@ -42,19 +41,17 @@ class Lake:
 
 
 @pytest.fixture(scope="module")
-def cli_lake(tmp_path_factory: pytest.TempPathFactory) -> Lake:
-    """Two NBA slates through bronze, silver and gold by the demo command, told to skip the backtests."""
-    tmp = tmp_path_factory.mktemp("backtest_cli")
+def cli_lake(tmp_path_factory: pytest.TempPathFactory, _nba_demo_template: tuple[Path, Path]) -> Lake:
+    """Two NBA slates through bronze, silver and gold by the demo command, told to skip the backtests (a copy
+    of the session's)."""
+    lake, home = nba_demo_copy(_nba_demo_template, tmp_path_factory.mktemp("backtest_cli"))
     mp = pytest.MonkeyPatch()
-    mp.setenv("LINELOGIC_DATA_ROOT", str(tmp / "lake"))
-    mp.setenv("DAGSTER_HOME", str(tmp / "home"))
-    (tmp / "home").mkdir()
-    with contextlib.redirect_stdout(io.StringIO()):
-        assert main(["demo", "--start", DAYS[0], "--days", "2", "--sport", NBA, "--no-backtests"]) == 0
-    with duckdb.connect(str(gold_database(tmp / "lake" / "demo")), read_only=True) as con:
+    mp.setenv("LINELOGIC_DATA_ROOT", str(lake))
+    mp.setenv("DAGSTER_HOME", str(home))
+    with duckdb.connect(str(gold_database(lake / "demo")), read_only=True) as con:
         tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE "
                                             "'backtest%'").fetchall()}
-    yield Lake(tmp / "lake", tables)
+    yield Lake(lake, tables)
     mp.undo()
 
 

@@ -10,7 +10,6 @@ import duckdb
 import pandas as pd
 import pytest
 
-from linelogic_assets.cli import main
 from linelogic_assets.config import load_config
 from linelogic_assets.definitions import defs
 from linelogic_assets.gold import asof as asof_module
@@ -27,21 +26,20 @@ from linelogic_assets.resources import LakeResource, OddsApiResource
 from linelogic_assets.silver.checks import Outcome
 from linelogic_assets.silver.io_manager import read_partition
 from linelogic_assets.sports import league_for
+from linelogic_assets_tests.conftest import NBA_DEMO_DAYS, nba_demo_copy
 
 NBA = "basketball_nba"
-DAYS = ["2025-11-11", "2025-11-12"]
+DAYS = NBA_DEMO_DAYS
 
 
 @pytest.fixture(scope="module")
-def gold_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two NBA slates run end to end (bronze → silver → gold) by the demo command."""
-    tmp = tmp_path_factory.mktemp("gold")
+def gold_lake(tmp_path_factory: pytest.TempPathFactory, _nba_demo_template: tuple[Path, Path]) -> Path:
+    """Two NBA slates run end to end (bronze → silver → gold) by the demo command (a copy of the session's)."""
+    lake, home = nba_demo_copy(_nba_demo_template, tmp_path_factory.mktemp("gold"))
     mp = pytest.MonkeyPatch()
-    mp.setenv("LINELOGIC_DATA_ROOT", str(tmp / "lake"))
-    mp.setenv("DAGSTER_HOME", str(tmp / "home"))
-    (tmp / "home").mkdir()
-    assert main(["demo", "--start", DAYS[0], "--days", "2", "--sport", NBA]) == 0
-    yield tmp / "lake" / "demo"
+    mp.setenv("LINELOGIC_DATA_ROOT", str(lake))
+    mp.setenv("DAGSTER_HOME", str(home))
+    yield lake / "demo"
     mp.undo()
 
 
