@@ -23,9 +23,7 @@ def _utc_naive(times: pd.Series) -> np.ndarray:
 
 def equity_png(curve: pd.DataFrame, starting_bankroll: float, title: str) -> bytes:
     """PNG of an equity curve (metrics.equity_curve): the same curve gives the same bytes."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+    # the Agg canvas directly: no global backend switch, so a process that has pyplot open elsewhere keeps it
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
     from matplotlib.figure import Figure
