@@ -185,7 +185,7 @@ def test_a_demo_waiting_for_a_held_slot_sleeps_names_the_holder_and_stops_on_sig
         with dg.DagsterInstance.get() as instance:
             odds_holder = run_of(instance, "odds_holder").run_id
         demo = start([str(BIN / "linelogic"), "demo", "--sport", "basketball_nba", "--start", "2025-11-10",
-                      "--days", "1"])
+                      "--days", "1", "--no-backtests"])
         wait_until("the demo's run queues claims in both pools",
                    lambda: queued_claims("ingest_job").keys() >= {"oddsapi", "balldontlie"}, demo)
 
