@@ -50,6 +50,14 @@ class SnapshotSchedule(_Strict):
     # one historical /odds call serves every game whose target lies within this many minutes after it
     share_tolerance_minutes: int = Field(5, ge=0, le=60)
 
+    def offsets(self) -> list[tuple[str, int]]:
+        """Each window as (name, minutes relative to commence): what the as-of buckets are built from."""
+        return [(w.name, w.offset_minutes) for w in self.windows]
+
+    def close_window(self) -> tuple[str, int]:
+        """The latest window (CLOSE): the closing line CLV is measured against."""
+        return max(self.offsets(), key=lambda w: w[1])
+
     @field_validator("windows")
     @classmethod
     def _unique(cls, v: list[SnapshotWindow]) -> list[SnapshotWindow]:

@@ -22,7 +22,13 @@ from linelogic_assets.gold.asof import asof_points
 from linelogic_assets.gold.clv import closing_reference
 from linelogic_assets.gold.consensus import consensus, lines_asof
 from linelogic_assets.gold.io_manager import gold_database
-from linelogic_assets.gold.training import FORM_FEATURES, MARKET_FEATURES, form_features, market_features
+from linelogic_assets.gold.training import (
+    FORM_FEATURES,
+    MARKET_FEATURES,
+    form_days,
+    form_features,
+    market_features,
+)
 from linelogic_assets.silver.io_manager import read_range
 from linelogic_assets.sports import league_for
 
@@ -136,9 +142,8 @@ def from_lake(root: Path, cfg: IngestConfig, sport: str, start: date, end: date,
               decisions: Sequence[tuple[str, int]]) -> MarketData:
     """MarketData for slate dates start..end of `sport` from the lake at `root` (gold DuckDB and silver)."""
     settings = cfg.gold
-    windows = [(w.name, w.offset_minutes) for w in cfg.snapshot_schedule.windows]
-    close_window = max(windows, key=lambda w: w[1])
-    configured = dict(windows)
+    close_window = cfg.snapshot_schedule.close_window()
+    configured = dict(cfg.snapshot_schedule.offsets())
     buckets = [label for label, offset in decisions if configured.get(label) == offset]
     custom = [(label, offset) for label, offset in decisions if configured.get(label) != offset]
     game_minutes = league_for(sport).max_game_minutes
@@ -163,9 +168,8 @@ def from_lake(root: Path, cfg: IngestConfig, sport: str, start: date, end: date,
     parts_feats = [feats.drop(columns="asof_time_utc")] if buckets else []
     if custom:  # offsets gold does not hold: the same gold functions over silver odds
         odds = read_range(root, "odds_snapshot", sport, days)
-        lookback = [start - timedelta(days=i) for i in range(1, max(120, 8 * settings.form_games) + 1)]
-        history = pd.concat([read_range(root, "event", sport, lookback), events], ignore_index=True)
-        history = history.merge(read_range(root, "event_result", sport, [*lookback, *days])[
+        lookback = form_days(start, end, settings.form_games)
+        history = read_range(root, "event", sport, lookback).merge(read_range(root, "event_result", sport, lookback)[
             ["canonical_event_id", "home_score", "away_score"]], on="canonical_event_id", how="left")
         computed = from_frames(sport, odds, events, results, custom, close_window, settings, history, start=start,
                                end=end)

@@ -106,6 +106,11 @@ def _outcomes(data: MarketData) -> dict[str, tuple[str | None, float | None, flo
     return out
 
 
+def _prob(pick: Pick, quote) -> float:
+    """The probability a bet is sized and judged on: the strategy's, else the quote's reference fair price."""
+    return pick.prob if pick.prob is not None else quote.reference_prob
+
+
 def _check_pick(view: DecisionView, pick: object):
     if not isinstance(pick, Pick):
         raise StrategyError(f"{view!r}: a strategy returns Pick objects, got {type(pick).__name__}")
@@ -162,7 +167,7 @@ def _replay(spec: BacktestSpec, data: MarketData, strategy: Strategy | None) -> 
                 proposals.append(Proposal(
                     event=view.event.canonical_event_id, books=[q.bookmaker for _, q in legs],
                     shares=[s / total for s in shares], price=q0.price,
-                    prob=p0.prob if p0.prob is not None else q0.reference_prob, commission=commission(
+                    prob=_prob(p0, q0), commission=commission(
                         q0.bookmaker, q0.is_exchange)))
                 legs_of.append((view, legs))
         stakes = size_batch(proposals, book.bankroll, book.exposure, book.by_event, spec.sizing, spec.limits)
@@ -180,7 +185,7 @@ def _replay(spec: BacktestSpec, data: MarketData, strategy: Strategy | None) -> 
                 paid = payout(result, stake, quote.price, rate)
                 profit = None if paid is None else paid - stake
                 settled_at = end if paid is not None else None
-                prob = pick.prob if pick.prob is not None else quote.reference_prob
+                prob = _prob(pick, quote)
                 bet_id = len(rows)
                 book.place(settled_at, bet_id, profit, stake, eid)
                 rows.append({

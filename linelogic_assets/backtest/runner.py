@@ -37,12 +37,8 @@ def configured(cfg: IngestConfig | None = None) -> dict[str, BacktestSpec]:
     return load_backtests(backtests_path(cfg))
 
 
-def windows(cfg: IngestConfig) -> list[tuple[str, int]]:
-    return [(w.name, w.offset_minutes) for w in cfg.snapshot_schedule.windows]
-
-
 def market_data(spec: BacktestSpec, cfg: IngestConfig, root: Path) -> MarketData:
-    return from_lake(root, cfg, spec.sport, spec.start, spec.end, decision_offsets(spec.buckets, windows(cfg)))
+    return from_lake(root, cfg, spec.sport, spec.start, spec.end, decision_offsets(spec.buckets, cfg.snapshot_schedule.offsets()))
 
 
 @dataclass

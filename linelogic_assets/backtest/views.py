@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import groupby
+from operator import attrgetter
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -240,12 +242,6 @@ def build_views(data: MarketData, commission: Callable[[str, bool], float] | Non
 
 
 def iter_batches(views: list[DecisionView]) -> Iterator[list[DecisionView]]:
-    """Views that share one decision time: they are sized from the same bankroll."""
-    batch: list[DecisionView] = []
-    for v in views:
-        if batch and v.decision_time != batch[0].decision_time:
-            yield batch
-            batch = []
-        batch.append(v)
-    if batch:
-        yield batch
+    """Views that share one decision time (`views` is in decision order): they are sized from one bankroll."""
+    for _, batch in groupby(views, key=attrgetter("decision_time")):
+        yield list(batch)

@@ -7,7 +7,7 @@ through `gold.asof` (the last snapshot at or before the as-of time, never a late
 
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import dagster as dg
 import pandas as pd
@@ -21,7 +21,7 @@ from linelogic_assets.gold.movement import book_series, consensus_series, moveme
 from linelogic_assets.gold.opportunities import market_opportunities as opportunities
 from linelogic_assets.gold.opportunities import searched_cells
 from linelogic_assets.gold.schemas import PARTITION_EXPR
-from linelogic_assets.gold.training import build_training
+from linelogic_assets.gold.training import build_training, form_days
 from linelogic_assets.partitions import sport_and_date, sport_date_partitions
 from linelogic_assets.resources import LakeResource, OddsApiResource
 from linelogic_assets.silver import checks as check_results
@@ -38,11 +38,11 @@ _silver = {name: dg.AssetIn(name) for name in ("odds_snapshot", "event", "event_
 
 
 def windows(cfg: IngestConfig) -> list[tuple[str, int]]:
-    return [(w.name, w.offset_minutes) for w in cfg.snapshot_schedule.windows]
+    return cfg.snapshot_schedule.offsets()
 
 
 def close_bucket(cfg: IngestConfig) -> str:
-    return max(cfg.snapshot_schedule.windows, key=lambda w: w.offset_minutes).name
+    return cfg.snapshot_schedule.close_window()[0]
 
 
 def _stamp(frame: pd.DataFrame, sport: str, day: date) -> pd.DataFrame:
@@ -128,7 +128,7 @@ def run_now(context: dg.AssetExecutionContext, oddsapi: OddsApiResource) -> date
 
 def form_history(lake: LakeResource, sport: str, day: date, form_games: int) -> pd.DataFrame:
     """Events with their results over the lookback before (and on) `day`: enough for N games of any league."""
-    days = [day - timedelta(days=i) for i in range(max(120, 8 * form_games) + 1)]
+    days = form_days(day, day, form_games)
     events = read_range(lake.root, "event", sport, days)
     results = read_range(lake.root, "event_result", sport, days)
     return events.merge(results[["canonical_event_id", "home_score", "away_score"]], on="canonical_event_id",

@@ -14,7 +14,7 @@ from inputs truncated at that bucket's as-of time and demand identical rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,13 @@ LEVELS = {  # feature prefix → (market, selection, consensus columns → featu
     "spread_home": ("spreads", "home", {"point_median": "spread_home_point", "fair_prob": "spread_home_fair_prob"}),
     "total_over": ("totals", "over", {"point_median": "total_point", "fair_prob": "total_over_fair_prob"}),
 }
+
+
+def form_days(start: date, end: date, form_games: int) -> list[date]:
+    """The slate dates team form reads for slates start..end, newest first: enough lookback for N games of any
+    league."""
+    first = start - timedelta(days=max(120, 8 * form_games))
+    return [end - timedelta(days=i) for i in range((end - first).days + 1)]
 
 
 def game_end(events: pd.DataFrame, game_minutes: int) -> pd.Series:
