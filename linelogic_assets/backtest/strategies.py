@@ -106,7 +106,7 @@ class ExpectedValue:
         for q in view.quotes:  # the glob last: every test only skips, and it is the dearest
             if q.market not in self.markets:
                 continue
-            if q.reference_source is None or (q.is_sharp and q.reference_source == "sharp"):
+            if q.reference_source is None or q.own_reference:
                 continue
             if self.reference != "any" and q.reference_source != self.reference:
                 continue

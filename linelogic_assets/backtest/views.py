@@ -42,6 +42,7 @@ class Quote(NamedTuple):
     is_sharp: bool
     is_exchange: bool
     outlier: bool  # left out of the trimmed consensus
+    own_reference: bool  # a sharp book priced against the sharp fair price it helps make: no edge to judge
 
 
 class ConsensusLine(NamedTuple):
@@ -169,7 +170,8 @@ def _quotes(data: MarketData) -> tuple[pd.DataFrame, pd.DataFrame]:
     if q.empty:
         return q, pd.DataFrame()
     ref = reference_fair(q, data.consensus)
-    q = q.assign(reference_prob=ref["fair_prob"].to_numpy(), reference_source=ref["fair_source"].to_numpy())
+    q = q.assign(reference_prob=ref["fair_prob"].to_numpy(), reference_source=ref["fair_source"].to_numpy(),
+                 own_reference=ref["own_sharp"].to_numpy())
     legs = arbitrage_legs(q, settings.model_copy(update={"min_arb_margin": 0.0}))
     return q, legs
 
@@ -188,7 +190,7 @@ def build_views(data: MarketData, commission: Callable[[str, bool], float] | Non
                           _col(q, "implied_prob", float), _col(q, "fair_prob", float),
                           _col(q, "reference_prob", float), _col(q, "reference_source"),
                           _times(q["snapshot_time_utc"]), _col(q, "is_sharp", bool),
-                          _col(q, "is_exchange", bool), _col(q, "outlier", bool)))
+                          _col(q, "is_exchange", bool), _col(q, "outlier", bool), _col(q, "own_reference", bool)))
     by_point = _groups(q[["canonical_event_id", "bucket"]])
 
     c = data.consensus.sort_values(["canonical_event_id", "bucket", "market", "selection"], kind="stable")
