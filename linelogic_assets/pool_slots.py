@@ -15,6 +15,10 @@ its queued claims, stay in the instance, and every later run of that pool waits 
   SIGTERM. `SlotWait` sleeps between checks (Dagster's own backoff, 1 s growing to 15 s), names the pool
   and the run holding it, and ends the run on SIGTERM/SIGINT. `install_slot_wait` puts it in place of the
   executor's context.
+- Claims on a SQLite instance are serialised by a lock file in its home (`claim_lock`): Dagster's SQLite
+  storage claims a slot by a SELECT and then an UPDATE of that row with no re-check that it is still free
+  (`FOR UPDATE SKIP LOCKED` does nothing in SQLite), so two runs claiming at once could both take a pool's
+  one slot and a provider would see two steps. PostgreSQL locks the row itself.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import dagster as dg
 from dagster._core.errors import DagsterExecutionInterruptedError
@@ -32,6 +37,8 @@ from dagster._core.events import EngineEventData, JobFailureData, RunFailureReas
 from dagster._core.execution.plan.instance_concurrency_context import InstanceConcurrencyContext
 from dagster._core.storage.dagster_run import FINISHED_STATUSES, DagsterRunStatus, RunsFilter
 from dagster._utils.interrupts import pop_captured_interrupt
+
+from linelogic_assets.filelock import exclusive_lock
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +94,19 @@ def _same_host_by_storage(instance: dg.DagsterInstance) -> bool:
     from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
 
     return isinstance(instance.run_storage, SqliteRunStorage)
+
+
+def claim_lock(instance: dg.DagsterInstance) -> Path | None:
+    """The lock file that serialises pool-slot claims on a SQLite instance; None where the storage locks
+    the slot row itself (PostgreSQL)."""
+    from dagster._core.storage.event_log.sqlite.consolidated_sqlite_event_log import (
+        ConsolidatedSqliteEventLogStorage,
+    )
+    from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+
+    if not isinstance(instance.event_log_storage, SqliteEventLogStorage | ConsolidatedSqliteEventLogStorage):
+        return None
+    return Path(instance.root_directory) / ".pool_claims.lock"
 
 
 def run_processes(instance: dg.DagsterInstance, run_id: str) -> tuple[list[tuple[int, float]], bool]:
@@ -215,6 +235,7 @@ class SlotWait(InstanceConcurrencyContext):
         self._run = dagster_run
         self._pool_of: dict[str, str] = {}  # step → the pool it waits for
         self._looked: dict[str, tuple[float, tuple]] = {}  # pool → (when, (limit, holders, assigned ahead))
+        self._claim_lock = claim_lock(instance)
         # the run's own process and host, so a sweep elsewhere can tell when it is gone
         instance.report_engine_event(
             f"Run process {os.getpid()} on {socket.gethostname()} (a sweep frees this run's pool slots once "
@@ -226,7 +247,11 @@ class SlotWait(InstanceConcurrencyContext):
 
     def claim(self, concurrency_key: str, step_key: str, step_priority: int = 0) -> bool:
         due = step_key not in self._pending_claims or time.time() > self._pending_timeouts.get(step_key, 0.0)
-        claimed = super().claim(concurrency_key, step_key, step_priority)
+        if self._claim_lock is None:
+            claimed = super().claim(concurrency_key, step_key, step_priority)
+        else:
+            with exclusive_lock(self._claim_lock):
+                claimed = super().claim(concurrency_key, step_key, step_priority)
         if claimed:
             self._pool_of.pop(step_key, None)
         else:

@@ -210,3 +210,36 @@ def test_a_demo_waiting_for_a_held_slot_sleeps_names_the_holder_and_stops_on_sig
     finally:
         for proc in [*holders, *([demo] if demo else [])]:
             kill(proc)
+
+
+def test_slot_claims_on_a_sqlite_instance_wait_for_the_claim_lock() -> None:
+    """Dagster's SQLite storage claims a slot by SELECT then UPDATE with no row lock, so two runs claiming at
+    once can both win a pool's one slot. A claim through `SlotWait` holds the instance's claim lock; while
+    another process (here: this test) holds it, no claim reaches the storage."""
+    import threading
+
+    from linelogic_assets.filelock import exclusive_lock
+    from linelogic_assets.pool_slots import SlotWait, claim_lock
+
+    project_instance_home()
+    with dg.DagsterInstance.get() as instance:
+        lock = claim_lock(instance)
+        assert lock is not None and lock.parent == Path(instance.root_directory)
+        run = instance.create_run_for_job(dg.GraphDefinition(name="g").to_job())
+        entered = threading.Event()
+        storage = instance.event_log_storage
+        real = storage.claim_concurrency_slot
+
+        def spying(*args, **kwargs):
+            entered.set()
+            return real(*args, **kwargs)
+
+        storage.claim_concurrency_slot = spying
+        claimed: list[bool] = []
+        with SlotWait(instance, run) as context:
+            with exclusive_lock(lock):
+                worker = threading.Thread(target=lambda: claimed.append(context.claim("balldontlie", "step")))
+                worker.start()
+                assert not entered.wait(0.5), "a claim reached the storage while another process held the lock"
+            worker.join(30)
+            assert entered.is_set() and claimed == [True]
