@@ -65,8 +65,9 @@ def main() -> None:
     from linelogic_assets.bronze.backfill import bdl_schedule, plan_backfill
     from linelogic_assets.config import load_config
     from linelogic_assets.partitions import partition_key
-    from linelogic_assets.providers.oddsapi import OddsApiClient
-    from linelogic_assets.resources import BallDontLieResource, OddsApiResource
+    from linelogic_assets.providers.balldontlie.resource import BallDontLieResource
+    from linelogic_assets.providers.oddsapi.client import OddsApiClient
+    from linelogic_assets.providers.oddsapi.resource import OddsApiResource
     from linelogic_assets.simulator import Simulator
     from linelogic_assets.sports import league_for
     from linelogic_assets.timeutil import parse_ts

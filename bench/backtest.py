@@ -98,7 +98,7 @@ def season_spec(name: str, days: list[date], buckets: list[str]) -> BacktestSpec
 
 
 def odds_files(data_root: Path, days: list[date]) -> list[Path]:
-    from linelogic_assets.silver.io_manager import partition_file
+    from linelogic_assets.lake.paths import partition_file
 
     return [p for d in days if (p := partition_file(data_root, "odds_snapshot", SPORT, d)).exists()]
 

@@ -49,11 +49,12 @@ def main() -> None:
 
     import dagster as dg
 
-    from linelogic_assets.bronze.assets import oddsapi_events, oddsapi_odds
     from linelogic_assets.config import load_config
     from linelogic_assets.partitions import partition_key
-    from linelogic_assets.providers.oddsapi import OddsApiClient
-    from linelogic_assets.resources import LakeResource, OddsApiResource, simulator_for
+    from linelogic_assets.providers.oddsapi.assets import oddsapi_events, oddsapi_odds
+    from linelogic_assets.providers.oddsapi.client import OddsApiClient
+    from linelogic_assets.providers.oddsapi.resource import OddsApiResource
+    from linelogic_assets.resources import LakeResource, simulator_for
     from linelogic_assets.simulator import Simulator
     from linelogic_assets.timeutil import parse_ts
 

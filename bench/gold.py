@@ -81,7 +81,7 @@ def code_digests() -> dict[str, str]:
 def build_silver(cfg_path: Path, days: list[date]) -> str:
     """Run the silver assets for every date whose silver partitions are not all in the lake yet."""
     from linelogic_assets.config import load_config
-    from linelogic_assets.silver.io_manager import partition_file
+    from linelogic_assets.lake.paths import partition_file
 
     data_root = load_config(cfg_path).resolved_data_root()
 
@@ -94,7 +94,8 @@ def build_silver(cfg_path: Path, days: list[date]) -> str:
     import dagster as dg
 
     from linelogic_assets.partitions import partition_key
-    from linelogic_assets.resources import LakeResource, OddsApiResource
+    from linelogic_assets.providers.oddsapi.resource import OddsApiResource
+    from linelogic_assets.resources import LakeResource
     from linelogic_assets.silver.assets import silver_assets
     from linelogic_assets.silver.io_manager import SilverIOManager
 
@@ -123,7 +124,7 @@ def build_silver(cfg_path: Path, days: list[date]) -> str:
 
 def odds_files(cfg_path: Path, days: list[date]) -> list[Path]:
     from linelogic_assets.config import load_config
-    from linelogic_assets.silver.io_manager import partition_file
+    from linelogic_assets.lake.paths import partition_file
 
     data_root = load_config(cfg_path).resolved_data_root()
     return [partition_file(data_root, "odds_snapshot", SPORT, d) for d in days]
@@ -138,7 +139,8 @@ def child_build(root: Path, n_days: int | None) -> None:
     from linelogic_assets.gold.assets import gold_assets
     from linelogic_assets.gold.io_manager import GoldIOManager, gold_database
     from linelogic_assets.partitions import partition_key
-    from linelogic_assets.resources import LakeResource, OddsApiResource
+    from linelogic_assets.providers.oddsapi.resource import OddsApiResource
+    from linelogic_assets.resources import LakeResource
     from linelogic_assets.silver.assets import silver_assets
     from linelogic_assets.silver.io_manager import SilverIOManager
 

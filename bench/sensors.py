@@ -46,7 +46,8 @@ def main() -> None:
 
     from linelogic_assets.config import load_config
     from linelogic_assets.definitions import defs
-    from linelogic_assets.resources import LakeResource, OddsApiResource, simulator_for
+    from linelogic_assets.providers.oddsapi.resource import OddsApiResource
+    from linelogic_assets.resources import LakeResource, simulator_for
 
     cfg = load_config()
     sim = simulator_for(cfg)

@@ -122,7 +122,9 @@ def build_bronze(root: Path, cfg_path: Path, days: list[date]) -> str:
 
         from linelogic_assets.bronze.assets import bronze_assets
         from linelogic_assets.partitions import partition_key
-        from linelogic_assets.resources import BallDontLieResource, LakeResource, OddsApiResource
+        from linelogic_assets.providers.balldontlie.resource import BallDontLieResource
+        from linelogic_assets.providers.oddsapi.resource import OddsApiResource
+        from linelogic_assets.resources import LakeResource
 
         cp = str(cfg_path)
         res = {"lake": LakeResource(config_path=cp), "oddsapi": OddsApiResource(config_path=cp),
@@ -158,11 +160,11 @@ def build_bronze(root: Path, cfg_path: Path, days: list[date]) -> str:
 def prepare(cfg_path: Path, days: list[date], path: Path) -> tuple[int, int, int, float]:
     """Responses and event maps of every partition, pickled for the timing subprocesses."""
     from linelogic_assets.config import load_config
+    from linelogic_assets.lake.quarantine import Quarantine
+    from linelogic_assets.lake.raw import partition_responses
     from linelogic_assets.registry.overrides import load_overrides
     from linelogic_assets.silver.events import build_events
     from linelogic_assets.silver.odds import ODDS_ENDPOINTS
-    from linelogic_assets.silver.quarantine import Quarantine
-    from linelogic_assets.silver.raw import partition_responses
     from linelogic_assets.sports import league_for
 
     cfg = load_config(cfg_path)
@@ -189,8 +191,8 @@ def prepare(cfg_path: Path, days: list[date], path: Path) -> tuple[int, int, int
 
 def run_ours(parts: list[Partition], contents: dict[str, bytes] | None = None,
              batch: bool = False) -> tuple[list, int]:
+    from linelogic_assets.lake.quarantine import Quarantine
     from linelogic_assets.silver.odds import OddsPartition, normalise_partitions
-    from linelogic_assets.silver.quarantine import Quarantine
 
     odds_parts = [OddsPartition(SPORT, p.window, p.responses, p.keys, Quarantine(SPORT, "odds_snapshot"))
                   for p in parts]

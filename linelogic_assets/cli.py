@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from linelogic_assets.config import REPO_ROOT, ConfigError, load_config
+from linelogic_assets.providers.registry import PROVIDERS, PROVIDERS_BY_NAME
 
 
 def _stops_on_signals(cmd):
@@ -135,10 +136,11 @@ def _cmd_plan_backfill(args: argparse.Namespace) -> int:
         held_events_schedule,
         plan_backfill,
     )
+    from linelogic_assets.providers.balldontlie.resource import BallDontLieResource
     from linelogic_assets.providers.errors import ProviderError
-    from linelogic_assets.providers.quota import QuotaLedger
+    from linelogic_assets.providers.oddsapi.quota import QuotaLedger
+    from linelogic_assets.providers.oddsapi.resource import OddsApiResource
     from linelogic_assets.redact import scrub
-    from linelogic_assets.resources import BallDontLieResource, OddsApiResource
     from linelogic_assets.sports import league_for
 
     cfg = load_config(args.config)
@@ -151,7 +153,7 @@ def _cmd_plan_backfill(args: argparse.Namespace) -> int:
     root = cfg.resolved_data_root()
     now = OddsApiResource(config_path=args.config).now()
     try:
-        if league.has_balldontlie:
+        if PROVIDERS_BY_NAME["balldontlie"].covers(league.league):
             client = BallDontLieResource(config_path=args.config).client()
             try:
                 schedule = bdl_schedule(client, league, days)
@@ -251,7 +253,7 @@ def _cmd_pools(args: argparse.Namespace) -> int:
 
 def _cmd_clock(args: argparse.Namespace) -> int:
     """The demo's shared simulator clock: every process of `dagster dev` reads it from the lake."""
-    from linelogic_assets.resources import OddsApiResource
+    from linelogic_assets.providers.oddsapi.resource import OddsApiResource
     from linelogic_assets.simulator.clock import start_shared_clock, stop_shared_clock
     from linelogic_assets.timeutil import parse_ts
 
@@ -281,7 +283,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_quota(args: argparse.Namespace) -> int:
-    from linelogic_assets.providers.quota import QuotaLedger
+    from linelogic_assets.providers.oddsapi.quota import QuotaLedger
 
     cfg = load_config(args.config)
     summary = QuotaLedger(cfg.resolved_data_root(), monthly_budget=cfg.monthly_quota_budget).summary()
@@ -500,7 +502,7 @@ def build_parser() -> argparse.ArgumentParser:
     quota.set_defaults(func=_cmd_quota)
 
     imp = sub.add_parser("import", help="import recorded raw responses into bronze")
-    imp.add_argument("--provider", required=True, choices=["oddsapi", "balldontlie"])
+    imp.add_argument("--provider", required=True, choices=[p.name for p in PROVIDERS])
     imp.add_argument("--endpoint", required=True)
     imp.add_argument("--sport", required=True)
     imp.add_argument("--date", help="slate date for responses that name none (teams, sports, injuries)")

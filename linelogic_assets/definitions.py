@@ -11,12 +11,8 @@ from linelogic_assets.gold.assets import gold_assets
 from linelogic_assets.gold.io_manager import GoldIOManager
 from linelogic_assets.jobs import JOBS
 from linelogic_assets.pool_slots import install_slot_wait
-from linelogic_assets.resources import (
-    AlertWebhookResource,
-    BallDontLieResource,
-    LakeResource,
-    OddsApiResource,
-)
+from linelogic_assets.providers.registry import PROVIDERS
+from linelogic_assets.resources import AlertWebhookResource, LakeResource
 from linelogic_assets.schedules import daily_schedules
 from linelogic_assets.sensors.alerts import alert_sensors
 from linelogic_assets.sensors.pregame import build_pregame_sensor
@@ -42,8 +38,7 @@ defs = dg.Definitions(
     executor=dg.in_process_executor,
     resources={
         "lake": lake,
-        "oddsapi": OddsApiResource(),
-        "balldontlie": BallDontLieResource(),
+        **{provider.name: provider.resource() for provider in PROVIDERS},
         "alerts": AlertWebhookResource(),
         "silver_io": SilverIOManager(lake=lake),
         "gold_io": GoldIOManager(lake=lake),

@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 
 from linelogic_assets.gold.io_manager import gold_database
-from linelogic_assets.silver.io_manager import dataset
+from linelogic_assets.lake.paths import dataset
 from linelogic_assets.silver.schemas import SCHEMAS, SILVER_TABLES
 
 _READS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}

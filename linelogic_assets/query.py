@@ -33,10 +33,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from linelogic_assets.gold.consensus import line_key
-from linelogic_assets.silver.io_manager import dataset, partition_file, partition_of
+from linelogic_assets.lake.paths import dataset, partition_file, partition_of
+from linelogic_assets.providers.registry import PROVIDERS as REGISTERED
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-PROVIDERS = ("oddsapi", "balldontlie")
+PROVIDERS = tuple(p.name for p in REGISTERED if p.schedule_rank is not None)  # providers that list events
 # the odds columns a query reads (not the lineage and hash columns)
 ODDS_READ = ["canonical_event_id", "snapshot_time_utc", "is_live", "bookmaker", "market", "selection",
              "participant", "point", "price", "price_american"]
@@ -295,7 +296,7 @@ class LakeQuery:
         overrides = load_overrides(cfg.overrides_file())
 
         def provider_now() -> datetime:
-            from linelogic_assets.resources import OddsApiResource
+            from linelogic_assets.providers.oddsapi.resource import OddsApiResource
 
             return OddsApiResource(config_path=None if config_path is None else str(config_path)).now()
 

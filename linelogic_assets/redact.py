@@ -20,10 +20,17 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 MASK = "***"
 SECRET_PARAMS = frozenset({"apikey", "api_key", "key", "token", "access_token"})
 SECRET_HEADERS = frozenset({"authorization", "x-api-key", "cookie", "set-cookie"})
-SECRET_ENV = ("ODDS_API_KEY", "BALLDONTLIE_API_KEY", "LINELOGIC_ALERT_WEBHOOK_URL")
+WEBHOOK_ENV = "LINELOGIC_ALERT_WEBHOOK_URL"  # the alert webhook's URL embeds its channel token
 _PARAM_RE = re.compile(r"(?i)\b(apiKey|api_key|access_token|token)=([^&\s\"'#]+)")
 _secrets: set[str] = set()
 _lock = threading.Lock()
+
+
+def secret_env() -> tuple[str, ...]:
+    """The environment variables holding secrets: every provider's keys and the alert webhook."""
+    from linelogic_assets.providers.registry import SECRET_ENV  # providers' clients import this module
+
+    return (*SECRET_ENV, WEBHOOK_ENV)
 
 
 def register_secret(value: str | None) -> None:
@@ -35,7 +42,7 @@ def register_secret(value: str | None) -> None:
 
 def scrub(text: str) -> str:
     """The one redaction rule: secret query parameters masked, then every registered secret value."""
-    for name in SECRET_ENV:
+    for name in secret_env():
         register_secret(os.environ.get(name))
     text = _PARAM_RE.sub(lambda m: f"{m.group(1)}={MASK}", text)
     for secret in sorted(_secrets, key=len, reverse=True):  # a secret inside a longer one goes with it

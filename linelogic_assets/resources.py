@@ -20,9 +20,7 @@ import httpx
 from linelogic_assets.bronze.checkpoints import CheckpointStore
 from linelogic_assets.bronze.store import BronzeStore, Source
 from linelogic_assets.config import IngestConfig, load_config
-from linelogic_assets.providers.balldontlie import BallDontLieClient
-from linelogic_assets.providers.oddsapi import OddsApiClient
-from linelogic_assets.providers.quota import QuotaLedger
+from linelogic_assets.providers.oddsapi.quota import QuotaLedger
 from linelogic_assets.redact import register_secret, scrub
 from linelogic_assets.runlog import RunLog
 from linelogic_assets.timeutil import parse_ts
@@ -89,7 +87,7 @@ class LakeResource(dg.ConfigurableResource):
         return RunLog(self.root, run_id)
 
 
-class _ProviderResource(dg.ConfigurableResource):
+class ProviderResource(dg.ConfigurableResource):
     config_path: str | None = None
     simulator_url: str | None = None  # demo over HTTP (linelogic simulator serve) instead of in-process
 
@@ -127,14 +125,6 @@ class _ProviderResource(dg.ConfigurableResource):
         return "http://simulator.local", demo_key, simulator_for(cfg).transport()
 
 
-class OddsApiResource(_ProviderResource):
-    def client(self, ledger: QuotaLedger | None = None) -> OddsApiClient:
-        cfg = self.config
-        base, key, transport = self._endpoint(cfg.oddsapi.base_url, "ODDS_API_KEY", cfg.simulator.oddsapi_keys[0])
-        return OddsApiClient(
-            base, key, rate_limit=cfg.oddsapi.rate_limit, retry=cfg.oddsapi.retry, ledger=ledger, transport=transport,
-            key_is_secret=cfg.mode == "live",
-        )
 
 
 class AlertWebhookResource(dg.ConfigurableResource):
@@ -182,13 +172,3 @@ class AlertDeliveryError(RuntimeError):
     """The webhook did not take the alert; the sensor keeps it and tries again on its next tick."""
 
 
-class BallDontLieResource(_ProviderResource):
-    def client(self) -> BallDontLieClient:
-        cfg = self.config
-        base, key, transport = self._endpoint(
-            cfg.balldontlie.base_url, "BALLDONTLIE_API_KEY", cfg.simulator.balldontlie_keys[0]
-        )
-        return BallDontLieClient(
-            base, key, rate_limit=cfg.balldontlie.rate_limit, retry=cfg.balldontlie.retry, transport=transport,
-            key_is_secret=cfg.mode == "live",
-        )

@@ -8,7 +8,8 @@ import dagster as dg
 
 from linelogic_assets.jobs import reference_job
 from linelogic_assets.partitions import partition_key
-from linelogic_assets.resources import LakeResource, OddsApiResource
+from linelogic_assets.providers.oddsapi.resource import OddsApiResource
+from linelogic_assets.resources import LakeResource
 from linelogic_assets.sports import SPORT_KEYS, league_for
 
 DAILY_CRON = "0 6 * * *"  # early morning in the league's timezone: before any slate's first window

@@ -19,7 +19,6 @@ class League:
     group: str
     description: str
     timezone: str
-    balldontlie_prefix: str | None  # path prefix on BALLDONTLIE, None where it has no API
     season_start: tuple[int, int]  # (month, day) the regular season starts, in the season's first year
     season_end: tuple[int, int]  # (month, day) it ends, in the following year when before the start
     # a game is certainly over this long after its start (overtime, delays included): the earliest
@@ -49,23 +48,19 @@ class League:
             raise ValueError(f"slate date {day} has no bounds in UTC: out of the calendar's range") from None
 
     def season_of(self, day: date) -> int:
-        """The season label (its starting year) a date belongs to, as BALLDONTLIE counts it."""
+        """The season label (its starting year) a date belongs to: the year its regular season starts."""
         if self.season_end > self.season_start:  # within one calendar year (MLB)
             return day.year
         return day.year if day.month >= 7 else day.year - 1
-
-    @property
-    def has_balldontlie(self) -> bool:
-        return self.balldontlie_prefix is not None
 
 
 LEAGUES: dict[str, League] = {
     lg.sport_key: lg
     for lg in (
-        League("basketball_nba", "nba", "NBA", "Basketball", "US Basketball", "America/New_York", "/v1", (10, 21), (4, 12), 210),
-        League("americanfootball_nfl", "nfl", "NFL", "American Football", "US Football", "America/New_York", "/nfl/v1", (9, 4), (1, 5), 270),
-        League("baseball_mlb", "mlb", "MLB", "Baseball", "Major League Baseball", "America/New_York", "/mlb/v1", (3, 26), (9, 28), 330),
-        League("icehockey_nhl", "nhl", "NHL", "Ice Hockey", "US Ice Hockey", "America/New_York", None, (10, 7), (4, 16), 210),
+        League("basketball_nba", "nba", "NBA", "Basketball", "US Basketball", "America/New_York", (10, 21), (4, 12), 210),
+        League("americanfootball_nfl", "nfl", "NFL", "American Football", "US Football", "America/New_York", (9, 4), (1, 5), 270),
+        League("baseball_mlb", "mlb", "MLB", "Baseball", "Major League Baseball", "America/New_York", (3, 26), (9, 28), 330),
+        League("icehockey_nhl", "nhl", "NHL", "Ice Hockey", "US Ice Hockey", "America/New_York", (10, 7), (4, 16), 210),
     )
 }
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 
 from linelogic_assets.cli import main
-from linelogic_assets.providers.balldontlie import game_slate_date
+from linelogic_assets.providers.balldontlie.client import game_slate_date
 from linelogic_assets.sports import league_for
 
 

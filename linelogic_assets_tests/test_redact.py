@@ -9,9 +9,11 @@ import pytest
 from linelogic_assets.cli import main
 from linelogic_assets.definitions import defs
 from linelogic_assets.deploy import DeploymentError
+from linelogic_assets.providers.balldontlie.resource import BallDontLieResource
 from linelogic_assets.providers.errors import AuthError
+from linelogic_assets.providers.oddsapi.resource import OddsApiResource
 from linelogic_assets.redact import MASK, RedactingFilter, redact_url, register_secret, scrub
-from linelogic_assets.resources import BallDontLieResource, LakeResource, OddsApiResource
+from linelogic_assets.resources import LakeResource
 from linelogic_assets_tests.bronze.test_assets import write_config
 from linelogic_assets_tests.loopback import LoopbackServer
 

@@ -9,7 +9,8 @@ import dagster as dg
 from linelogic_assets.cli import main
 from linelogic_assets.config import load_config
 from linelogic_assets.definitions import defs
-from linelogic_assets.resources import OddsApiResource, simulator_for
+from linelogic_assets.providers.oddsapi.resource import OddsApiResource
+from linelogic_assets.resources import simulator_for
 from linelogic_assets.simulator.clock import read_shared_clock
 from linelogic_assets_tests.bronze.test_assets import write_config
 

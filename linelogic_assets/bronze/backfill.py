@@ -12,13 +12,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
-from linelogic_assets.bronze.assets import held_events, historical_events_request, odds_request
 from linelogic_assets.bronze.checkpoints import Checkpoint, CheckpointStore, params_fingerprint
 from linelogic_assets.bronze.planning import Held, held_snapshots, naive_calls, plan_slate, window_targets
 from linelogic_assets.bronze.store import BronzeStore
 from linelogic_assets.config import IngestConfig
-from linelogic_assets.providers.quota import QuotaLedger, estimate_oddsapi_cost
-from linelogic_assets.resources import BallDontLieResource
+from linelogic_assets.providers.balldontlie.resource import BallDontLieResource
+from linelogic_assets.providers.oddsapi.assets import held_events, historical_events_request, odds_request
+from linelogic_assets.providers.oddsapi.quota import QuotaLedger, estimate_oddsapi_cost
+from linelogic_assets.providers.registry import PROVIDERS_BY_NAME
 from linelogic_assets.sports import League, league_for
 
 HISTORICAL_EVENTS_COST = estimate_oddsapi_cost("historical_events", {})
@@ -147,7 +148,7 @@ def apply_budget(plan: BackfillPlan, ledger: QuotaLedger, budget: int | None, no
 def bdl_schedule(client, league: League, days: list[date], chunk: int = 31) -> dict[date, list[tuple[str, datetime]]]:
     """Slate → [(game id, start)] from BALLDONTLIE's games endpoint (free). Postponed and cancelled games stay
     in: The Odds API still lists a game called off after the slate began, and a plan must not undercount."""
-    from linelogic_assets.providers.balldontlie import game_slate_date
+    from linelogic_assets.providers.balldontlie.client import game_slate_date
     from linelogic_assets.silver.events import bdl_start
 
     wanted = set(days)
@@ -188,7 +189,7 @@ def demo_slates(cfg: IngestConfig, config_path: str | None = None, *, start: str
     try:
         for sport in sports or cfg.demo.sports:
             league = league_for(sport)
-            if league.has_balldontlie:
+            if PROVIDERS_BY_NAME["balldontlie"].covers(league.league):
                 slates = [d for d, games in bdl_schedule(client, league, window).items() if games]
             else:
                 slates = list(window)

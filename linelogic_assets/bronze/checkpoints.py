@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from linelogic_assets.bronze.store import BronzeImmutableError, atomic_write
 from linelogic_assets.filelock import exclusive_lock
+from linelogic_assets.lake.atomic import BronzeImmutableError, atomic_write
 from linelogic_assets.timeutil import parse_ts
 
 _VOLATILE = {"date", "apikey"}  # the snapshot time is the file name; the key never enters a checkpoint

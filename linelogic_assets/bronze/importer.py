@@ -20,7 +20,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from linelogic_assets.bronze.contracts import (
+from linelogic_assets.bronze.store import BronzeStore
+from linelogic_assets.lake.atomic import atomic_write, sha256
+from linelogic_assets.lake.contracts import (
     Classified,
     ContractError,
     LimitExceeded,
@@ -28,9 +30,8 @@ from linelogic_assets.bronze.contracts import (
     decode,
     too_large,
 )
-from linelogic_assets.bronze.store import BronzeStore, atomic_write, sha256
 from linelogic_assets.partitions import slate_date_in_range, slate_date_range
-from linelogic_assets.providers.balldontlie import game_slate_date
+from linelogic_assets.providers.balldontlie.client import game_slate_date
 from linelogic_assets.redact import one_line
 from linelogic_assets.sports import League, UnknownSportError, league_for
 from linelogic_assets.timeutil import TimestampError, parse_ts

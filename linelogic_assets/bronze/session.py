@@ -10,8 +10,8 @@ from typing import Any
 
 import dagster as dg
 
-from linelogic_assets.bronze import contracts
 from linelogic_assets.bronze.store import BronzeWriter, HeldResponse, Source
+from linelogic_assets.lake import contracts
 from linelogic_assets.partitions import sport_and_date, sport_date_partitions
 from linelogic_assets.providers.errors import MalformedResponseError, ProviderError
 from linelogic_assets.redact import one_line, scrub

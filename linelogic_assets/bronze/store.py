@@ -9,54 +9,35 @@ partial file under its final name.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import re
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
+from linelogic_assets.bronze.checkpoints import Checkpoint
+from linelogic_assets.lake.atomic import MANIFEST, atomic_write, sha256
+from linelogic_assets.lake.paths import partition_dir
 from linelogic_assets.providers.errors import MalformedResponseError, ProviderError
 from linelogic_assets.providers.http import ApiResponse
 from linelogic_assets.redact import scrub
 
-if TYPE_CHECKING:  # checkpoints build on this module
-    from linelogic_assets.bronze.checkpoints import Checkpoint
-
-MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
 Source = Literal["simulator", "live", "import"]
 
 
-class BronzeImmutableError(RuntimeError):
-    """An attempt to write over raw data that is already held."""
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    if path.exists() and path.name != MANIFEST:
-        raise BronzeImmutableError(f"refusing to overwrite raw file {path}")
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _iso(ts: datetime | None) -> str | None:
     return ts.astimezone(UTC).isoformat().replace("+00:00", "Z") if ts else None
 
 
-def partition_dir(root: Path, provider: str, sport: str, day: date | str) -> Path:
-    return root / "bronze" / f"provider={provider}" / f"sport={sport}" / f"date={day}"
 
 
 @dataclass(frozen=True)

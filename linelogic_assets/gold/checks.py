@@ -23,7 +23,7 @@ from linelogic_assets.gold.training import (
     game_end,
     market_features,
 )
-from linelogic_assets.silver.checks import ERROR, WARN, Check, Outcome
+from linelogic_assets.lake.checks import ERROR, WARN, Check, Outcome
 
 SUM_TOL = 1e-9
 COVERAGE_MIN = 0.9  # share of events with an h2h consensus at a bucket

@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from difflib import SequenceMatcher
 
+from linelogic_assets.providers.registry import schedule_rank
 from linelogic_assets.registry.overrides import EventOverride, Overrides
 from linelogic_assets.registry.teams import Team, TeamIndex, normalise_name
 from linelogic_assets.sports import League
 
 STATUS_RANK = {"scheduled": 0, "live": 1, "postponed": 2, "cancelled": 2, "final": 3}
-PROVIDER_RANK = {"balldontlie": 0, "oddsapi": 1}  # BALLDONTLIE is the schedule/results truth
 FUZZY_MIN_SCORE = 0.75
 FUZZY_MIN_MARGIN = 0.1
 _MIN = datetime.min.replace(tzinfo=UTC)
@@ -244,7 +244,7 @@ def match_events(
         return True
 
     # the truth provider founds events first, so its orientation and schedule win
-    resolved.sort(key=lambda p: (PROVIDER_RANK.get(p.provider, 9), p.scheduled_start is None,
+    resolved.sort(key=lambda p: (schedule_rank(p.provider), p.scheduled_start is None,
                                  p.scheduled_start or _MIN, p.provider_event_id))
     for pe in resolved:
         attach(pe, "registry", 1.0)

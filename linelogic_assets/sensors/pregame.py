@@ -22,14 +22,15 @@ from datetime import date, datetime, timedelta
 
 import dagster as dg
 
-from linelogic_assets.bronze.contracts import odds_event_problems
 from linelogic_assets.bronze.planning import Target, window_targets
 from linelogic_assets.config import IngestConfig
 from linelogic_assets.jobs import pregame_odds_job
 from linelogic_assets.partitions import last_slate_date, partition_key
 from linelogic_assets.providers.errors import MalformedResponseError, ProviderError
+from linelogic_assets.providers.oddsapi.contracts import odds_event_problems
+from linelogic_assets.providers.oddsapi.resource import OddsApiResource
 from linelogic_assets.redact import scrub
-from linelogic_assets.resources import LakeResource, OddsApiResource
+from linelogic_assets.resources import LakeResource
 from linelogic_assets.sensors.lifecycle import CALLED_OFF, silver_events
 from linelogic_assets.sports import League, league_for
 from linelogic_assets.timeutil import parse_ts

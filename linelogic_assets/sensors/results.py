@@ -17,7 +17,8 @@ import pandas as pd
 from linelogic_assets.config import IngestConfig
 from linelogic_assets.jobs import results_job
 from linelogic_assets.partitions import partition_key
-from linelogic_assets.resources import LakeResource, OddsApiResource
+from linelogic_assets.providers.oddsapi.resource import OddsApiResource
+from linelogic_assets.resources import LakeResource
 from linelogic_assets.sensors.lifecycle import TERMINAL, silver_events
 from linelogic_assets.sports import League, league_for
 from linelogic_assets.timeutil import parse_ts

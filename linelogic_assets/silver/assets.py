@@ -10,28 +10,27 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import pandas as pd
 
-from linelogic_assets.bronze.assets import (
+from linelogic_assets.lake.quarantine import Quarantine
+from linelogic_assets.lake.raw import partition_responses
+from linelogic_assets.partitions import sport_and_date, sport_date_partitions
+from linelogic_assets.providers.balldontlie.assets import (
     balldontlie_games,
     balldontlie_injuries,
     balldontlie_lineups,
     balldontlie_players,
     balldontlie_stats,
     balldontlie_teams,
-    oddsapi_events,
-    oddsapi_odds,
-    oddsapi_scores,
 )
-from linelogic_assets.partitions import sport_and_date, sport_date_partitions
+from linelogic_assets.providers.oddsapi.assets import oddsapi_events, oddsapi_odds, oddsapi_scores
+from linelogic_assets.providers.oddsapi.resource import OddsApiResource
 from linelogic_assets.registry.overrides import load_overrides
 from linelogic_assets.registry.teams import TeamIndex
-from linelogic_assets.resources import LakeResource, OddsApiResource
+from linelogic_assets.resources import LakeResource
 from linelogic_assets.silver import checks
 from linelogic_assets.silver.events import build_events, load_event_keys
 from linelogic_assets.silver.io_manager import write_quarantine
 from linelogic_assets.silver.odds import ODDS_ENDPOINTS, OddsPartition, normalise_partitions
 from linelogic_assets.silver.people import build_people
-from linelogic_assets.silver.quarantine import Quarantine
-from linelogic_assets.silver.raw import partition_responses
 from linelogic_assets.silver.teams import build_teams
 from linelogic_assets.sports import league_for
 

@@ -10,8 +10,6 @@ they can only fail on a platform bug; what the provider sent wrong is counted by
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,7 +18,9 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
-from linelogic_assets.partitions import sport_date_partitions
+from linelogic_assets.lake import checks as framework
+from linelogic_assets.lake.checks import ERROR, WARN, Check, Outcome
+from linelogic_assets.lake.quarantine import Quarantine
 from linelogic_assets.registry.books import is_exchange
 from linelogic_assets.silver.odds import ODDS_KEY
 from linelogic_assets.silver.odds_rules import (
@@ -31,9 +31,7 @@ from linelogic_assets.silver.odds_rules import (
     odds_problems,
     point_bounds,
 )
-from linelogic_assets.silver.quarantine import Quarantine
 
-ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
 # odds_snapshot's quarantine check fails (WARN) above this share of quarantined outcome rows: one bad
 # quote on a slate is noted in its metadata; a feed that breaks systematically is flagged
 QUARANTINE_WARN_SHARE = 0.01
@@ -54,28 +52,6 @@ class CheckInputs:
     results: pd.DataFrame | None = None
     event_map: pd.DataFrame | None = None
     team_stats: pd.DataFrame | None = None
-
-
-@dataclass
-class Outcome:
-    passed: bool
-    metadata: dict[str, Any]
-    description: str | None = None
-
-
-@dataclass(frozen=True)
-class Check:
-    """One validation rule of a silver or gold asset: a plain function of the frames the asset built."""
-
-    name: str
-    asset: str
-    severity: dg.AssetCheckSeverity
-    description: str
-    fn: Callable[[CheckInputs], Outcome]
-
-    @property
-    def blocking(self) -> bool:
-        return self.severity == ERROR
 
 
 def _tz_problems(df: pd.DataFrame, columns: list[str]) -> list[str]:
@@ -368,24 +344,9 @@ CHECKS: tuple[Check, ...] = (
 
 
 def specs(asset: str, checks: tuple[Check, ...] = CHECKS) -> list[dg.AssetCheckSpec]:
-    """Check specs of an asset (gold passes its own checks)."""
-    with warnings.catch_warnings():  # partitioned checks are Preview in 1.13; used knowingly
-        warnings.simplefilter("ignore", dg.PreviewWarning)
-        return [dg.AssetCheckSpec(c.name, asset=c.asset, description=c.description, blocking=c.blocking,
-                                  partitions_def=sport_date_partitions) for c in checks if c.asset == asset]
+    """Check specs of a silver asset."""
+    return framework.specs(asset, checks)
 
 
-def results(asset: str, inputs: Any, checks: tuple[Check, ...] = CHECKS) -> list[dg.AssetCheckResult]:
-    out = []
-    for c in checks:
-        if c.asset != asset:
-            continue
-        o = c.fn(inputs)
-        out.append(dg.AssetCheckResult(asset_key=c.asset, check_name=c.name, passed=bool(o.passed),
-                                       severity=c.severity, metadata=_metadata(o.metadata),
-                                       description=o.description))
-    return out
-
-
-def _metadata(meta: dict[str, Any]) -> dict[str, Any]:
-    return {k: dg.MetadataValue.json(v) if isinstance(v, dict | list) else v for k, v in meta.items()}
+def results(asset: str, inputs: CheckInputs, checks: tuple[Check, ...] = CHECKS) -> list[dg.AssetCheckResult]:
+    return framework.results(asset, inputs, checks)

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from linelogic_assets.timeutil import parse_ts, shown
 
 if TYPE_CHECKING:
-    from linelogic_assets.silver.quarantine import Quarantine
-    from linelogic_assets.silver.raw import RawResponse
+    from linelogic_assets.lake.quarantine import Quarantine
+    from linelogic_assets.lake.raw import RawResponse
 
 MAX_ID = 2**53  # ids survive a round trip through JSON numbers, pandas floats and int64 columns
 MAX_COUNT = 9999  # no score or box-score count comes near it; anything above is not a real value

@@ -24,7 +24,10 @@ from typing import Any
 import pandas as pd
 
 from linelogic_assets.bronze.store import BronzeStore
-from linelogic_assets.providers.balldontlie import game_slate_date
+from linelogic_assets.lake.quarantine import Quarantine, decoded
+from linelogic_assets.lake.raw import RawResponse, bdl_rows, partition_responses
+from linelogic_assets.providers.balldontlie.client import game_slate_date
+from linelogic_assets.providers.registry import PROVIDERS_BY_NAME
 from linelogic_assets.registry.events import CanonicalEvent, MatchResult, Sighting, match_events
 from linelogic_assets.registry.overrides import Overrides
 from linelogic_assets.registry.teams import TeamIndex
@@ -44,8 +47,6 @@ from linelogic_assets.silver.coerce import (
     quarantine_value,
 )
 from linelogic_assets.silver.odds import HEAD_SCHEMA, ODDS_ENDPOINTS, EventKey, event_heads, parse_responses
-from linelogic_assets.silver.quarantine import Quarantine
-from linelogic_assets.silver.raw import RawResponse, bdl_rows, decoded, partition_responses
 from linelogic_assets.silver.schemas import SCHEMAS, typed
 from linelogic_assets.sports import League
 
@@ -270,7 +271,7 @@ def collect_sightings(store: BronzeStore, league: League, day: date, index: Team
             if s is not None:
                 sightings.append(s)
 
-    if league.has_balldontlie:
+    if PROVIDERS_BY_NAME["balldontlie"].covers(league.league):
         games = partition_responses(store, "balldontlie", sport, day, ("games", "stats"))
         for r, bodies in decoded(games, quarantine):
             for body in bodies:

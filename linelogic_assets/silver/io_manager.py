@@ -8,8 +8,6 @@ each table as one dataset with partition pruning on `sport` and `date`.
 
 from __future__ import annotations
 
-import os
-import uuid
 from datetime import date
 from pathlib import Path
 
@@ -19,49 +17,18 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from linelogic_assets.lake.atomic import replace_parquet
+from linelogic_assets.lake.paths import partition_file, quarantine_file
+from linelogic_assets.lake.quarantine import Quarantine
 from linelogic_assets.resources import LakeResource
-from linelogic_assets.silver.quarantine import Quarantine
 from linelogic_assets.silver.schemas import SCHEMAS, conform
-
-PART = "part-0000.parquet"
-
-
-def table_dir(root: Path, table: str) -> Path:
-    return root / "silver" / "tables" / table
-
-
-def partition_file(root: Path, table: str, sport: str, day: date | str) -> Path:
-    return table_dir(root, table) / f"sport={sport}" / f"date={day}" / PART
-
-
-def partition_of(path: str | Path) -> tuple[str, str]:
-    """(sport, date) of a partition file: the inverse of `partition_file`."""
-    p = Path(path)
-    return p.parent.parent.name.removeprefix("sport="), p.parent.name.removeprefix("date=")
-
-
-def quarantine_file(root: Path, table: str, sport: str, day: date | str) -> Path:
-    return root / "quarantine" / f"table={table}" / f"sport={sport}" / f"date={day}" / PART
-
-
-def dataset(root: Path, table: str) -> tuple[Path, str]:
-    """(folder, glob below it) of every partition file of a silver table, or of the quarantine."""
-    if table == "quarantine":
-        return root / "quarantine", f"table=*/sport=*/date=*/{PART}"
-    return table_dir(root, table), f"sport=*/date=*/{PART}"
 
 
 def write_partition(root: Path, table: str, sport: str, day: date | str, data: pd.DataFrame | pa.Table) -> Path:
     """Replace one partition of a table; readers never see a half-written file."""
-    return _replace(partition_file(root, table, sport, day), conform(table, data))
+    return replace_parquet(partition_file(root, table, sport, day), conform(table, data))
 
 
-def _replace(path: Path, arrow: pa.Table) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{PART}.{uuid.uuid4().hex}.tmp")
-    pq.write_table(arrow, tmp, compression="zstd")
-    os.replace(tmp, path)
-    return path
 
 
 def read_partition(root: Path, table: str, sport: str, day: date | str) -> pd.DataFrame:
@@ -80,7 +47,7 @@ def read_range(root: Path, table: str, sport: str, days: list[date]) -> pd.DataF
 
 
 def write_quarantine(root: Path, quarantine: Quarantine, day: date | str) -> Path:
-    return _replace(quarantine_file(root, quarantine.table, quarantine.sport, day), conform("quarantine", quarantine.frame()))
+    return replace_parquet(quarantine_file(root, quarantine.table, quarantine.sport, day), conform("quarantine", quarantine.frame()))
 
 
 class SilverIOManager(dg.ConfigurableIOManager):

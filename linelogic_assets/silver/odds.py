@@ -38,8 +38,11 @@ import pyarrow.json as pj
 
 # the shape half of `classify` (v3, misfiled historical/plain): its per-key half would refuse a whole
 # response for one outcome without a price, which silver quarantines as that row alone
-from linelogic_assets.bronze.contracts import decode, reject_other_oddsapi_shapes
+from linelogic_assets.lake.contracts import decode
+from linelogic_assets.lake.quarantine import Quarantine
+from linelogic_assets.lake.raw import RawResponse
 from linelogic_assets.odds_math import american_to_decimal, decimal_to_american
+from linelogic_assets.providers.oddsapi.contracts import reject_other_oddsapi_shapes
 from linelogic_assets.silver.coerce import BadValue, as_id, as_text
 from linelogic_assets.silver.odds_rules import (
     DECIMAL_RANGE,
@@ -51,8 +54,6 @@ from linelogic_assets.silver.odds_rules import (
     odds_problems,
     point_bounds,
 )
-from linelogic_assets.silver.quarantine import Quarantine
-from linelogic_assets.silver.raw import RawResponse
 from linelogic_assets.timeutil import iso_z, parse_ts, shown
 
 ODDS_ENDPOINTS = ("historical_odds", "odds", "historical_event_odds", "event_odds")

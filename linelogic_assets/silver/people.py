@@ -26,6 +26,9 @@ from typing import Any
 import pandas as pd
 
 from linelogic_assets.bronze.store import BronzeStore
+from linelogic_assets.lake.quarantine import Quarantine, decoded
+from linelogic_assets.lake.raw import RawResponse, bdl_rows, partition_responses
+from linelogic_assets.providers.registry import PROVIDERS_BY_NAME
 from linelogic_assets.registry.teams import TeamIndex
 from linelogic_assets.silver.coerce import (
     MAX_COUNT,
@@ -42,8 +45,6 @@ from linelogic_assets.silver.coerce import (
     quarantine_value,
 )
 from linelogic_assets.silver.events import SEASONS, bdl_game_day
-from linelogic_assets.silver.quarantine import Quarantine
-from linelogic_assets.silver.raw import RawResponse, bdl_rows, decoded, partition_responses
 from linelogic_assets.silver.schemas import SCHEMAS, typed
 from linelogic_assets.sports import League
 
@@ -202,7 +203,7 @@ def build_people(store: BronzeStore, league: League, day: date, index: TeamIndex
     sport = league.sport_key
     reader = _Reader(league, day, index, game_map, quarantine)
     endpoints = ("players", "stats", "injuries", "lineups")
-    responses = partition_responses(store, "balldontlie", sport, day, endpoints) if league.has_balldontlie else []
+    responses = partition_responses(store, "balldontlie", sport, day, endpoints) if PROVIDERS_BY_NAME["balldontlie"].covers(league.league) else []
     for r, bodies in decoded(responses, quarantine):
         for body in bodies:
             for row in bdl_rows(body):

@@ -14,10 +14,11 @@ from datetime import date
 import pandas as pd
 
 from linelogic_assets.bronze.store import BronzeStore
+from linelogic_assets.lake.quarantine import Quarantine, decoded
+from linelogic_assets.lake.raw import bdl_rows, partition_responses
+from linelogic_assets.providers.registry import PROVIDERS_BY_NAME
 from linelogic_assets.registry.teams import TeamIndex
 from linelogic_assets.silver.coerce import shown
-from linelogic_assets.silver.quarantine import Quarantine
-from linelogic_assets.silver.raw import bdl_rows, decoded, partition_responses
 from linelogic_assets.silver.schemas import SCHEMAS, typed
 from linelogic_assets.sports import League
 
@@ -30,7 +31,7 @@ class TeamBuild:
 
 def build_teams(store: BronzeStore, league: League, day: date, index: TeamIndex, quarantine: Quarantine) -> TeamBuild:
     sport = league.sport_key
-    responses = partition_responses(store, "balldontlie", sport, day, ("teams",)) if league.has_balldontlie else []
+    responses = partition_responses(store, "balldontlie", sport, day, ("teams",)) if PROVIDERS_BY_NAME["balldontlie"].covers(league.league) else []
     rows = matched = 0
     for r, bodies in decoded(responses, quarantine):
         for body in bodies:

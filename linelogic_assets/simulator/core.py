@@ -1,4 +1,4 @@
-"""The Simulator: one deterministic world answering as The Odds API v4 and BALLDONTLIE."""
+"""The Simulator: one deterministic world, answered by each provider's part of it (`Provider.simulator`)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,10 @@ import httpx
 
 from linelogic_assets.sports import league_for
 
-from .balldontlie import BallDontLie
 from .clock import SimClock
 from .faults import pick_fault
 from .lines import path_of
 from .model import dist
-from .oddsapi import OddsApi
 from .responses import SimResponse, parse_query
 from .schedule import Game, season_schedule
 from .settings import SimulatorSettings
@@ -24,7 +22,6 @@ from .settings import SimulatorSettings
 if TYPE_CHECKING:
     from .server import SimulatorServer
 
-_BDL_PREFIXES = (("/nba/v1/", "nba"), ("/nfl/v1/", "nfl"), ("/mlb/v1/", "mlb"), ("/v1/", "nba"))
 
 
 @dataclass(frozen=True)
@@ -44,8 +41,11 @@ class Simulator:
         self.clock = clock or SimClock(self.settings.clock.start, self.settings.clock.speed)
         self.requests_served = 0
         self._lock = threading.Lock()
-        self._odds = OddsApi(self.settings, self.clock.monotonic)
-        self._bdl = BallDontLie(self.settings, self.clock.monotonic)
+        from linelogic_assets.providers.registry import (
+            PROVIDERS,  # providers build on the simulator's modules
+        )
+
+        self._parts = [p.simulator(self.settings, self.clock.monotonic) for p in PROVIDERS]
 
     # ------------------------------------------------------------ HTTP
 
@@ -59,11 +59,10 @@ class Simulator:
         params = parse_query(query)
         if method.upper() not in ("GET", "HEAD"):
             return SimResponse.json(405, {"message": "Method not allowed"})
-        if path.startswith("/v4/") or path == "/v4":
-            return self._odds.handle(path, params, now, seq, fault)
-        for prefix, league in _BDL_PREFIXES:
-            if path.startswith(prefix):
-                return self._bdl.handle(league, path[len(prefix) :], params, headers, now, seq, fault)
+        for part in self._parts:
+            answer = part.route(path, params, headers, now, seq, fault)
+            if answer is not None:
+                return answer
         return SimResponse.json(404, {"message": "Not found"})
 
     def handle(self, request: httpx.Request) -> httpx.Response:

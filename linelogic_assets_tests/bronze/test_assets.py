@@ -12,7 +12,9 @@ import yaml
 from linelogic_assets.bronze.assets import bronze_assets
 from linelogic_assets.config import DEFAULT_CONFIG_PATH, load_config
 from linelogic_assets.partitions import partition_key
-from linelogic_assets.resources import BallDontLieResource, LakeResource, OddsApiResource
+from linelogic_assets.providers.balldontlie.resource import BallDontLieResource
+from linelogic_assets.providers.oddsapi.resource import OddsApiResource
+from linelogic_assets.resources import LakeResource
 from linelogic_assets.simulator import Simulator
 
 NBA_DAY = "2025-11-12"
@@ -159,7 +161,7 @@ def test_windows_on_time_warns_of_the_windows_a_tracked_slate_bought_late(tmp_pa
     gets that window as a historical snapshot afterwards: late, per window, a WARN on `oddsapi_odds`."""
     from datetime import datetime, timedelta
 
-    from linelogic_assets.bronze.assets import oddsapi_events, oddsapi_odds
+    from linelogic_assets.providers.oddsapi.assets import oddsapi_events, oddsapi_odds
     from linelogic_assets.resources import simulator_for
 
     day = "2025-11-20"

@@ -7,11 +7,12 @@ import json
 import dagster as dg
 import pytest
 
-from linelogic_assets.bronze.assets import oddsapi_events, oddsapi_odds
 from linelogic_assets.bronze.store import BronzeStore
 from linelogic_assets.cli import main
 from linelogic_assets.partitions import partition_key
-from linelogic_assets.resources import LakeResource, OddsApiResource
+from linelogic_assets.providers.oddsapi.assets import oddsapi_events, oddsapi_odds
+from linelogic_assets.providers.oddsapi.resource import OddsApiResource
+from linelogic_assets.resources import LakeResource
 from linelogic_assets_tests.bronze.test_assets import write_config
 
 NBA = "basketball_nba"

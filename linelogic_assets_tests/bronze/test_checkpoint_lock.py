@@ -21,9 +21,10 @@ def materialize_in_own_instance(config: str, dagster_home: str, data_root: str, 
     os.environ["DAGSTER_HOME"], os.environ["LINELOGIC_DATA_ROOT"] = dagster_home, data_root
     import dagster as dg
 
-    from linelogic_assets.bronze.assets import oddsapi_events, oddsapi_odds
     from linelogic_assets.partitions import partition_key
-    from linelogic_assets.resources import LakeResource, OddsApiResource
+    from linelogic_assets.providers.oddsapi.assets import oddsapi_events, oddsapi_odds
+    from linelogic_assets.providers.oddsapi.resource import OddsApiResource
+    from linelogic_assets.resources import LakeResource
 
     resources = {"lake": LakeResource(config_path=config), "oddsapi": OddsApiResource(config_path=config)}
     with dg.DagsterInstance.get() as instance:

@@ -7,10 +7,11 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from linelogic_assets.bronze.assets import oddsapi_events, oddsapi_odds
 from linelogic_assets.partitions import partition_key
-from linelogic_assets.providers.quota import QuotaLedger
-from linelogic_assets.resources import LakeResource, OddsApiResource
+from linelogic_assets.providers.oddsapi.assets import oddsapi_events, oddsapi_odds
+from linelogic_assets.providers.oddsapi.quota import QuotaLedger
+from linelogic_assets.providers.oddsapi.resource import OddsApiResource
+from linelogic_assets.resources import LakeResource
 from linelogic_assets_tests.bronze.test_lost_data import NO_WAIT, calls_checks, config_in, plan_slates, values
 
 NBA = "basketball_nba"

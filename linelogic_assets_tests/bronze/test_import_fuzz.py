@@ -21,8 +21,8 @@ from typing import Any
 from linelogic_assets.bronze.importer import ImportRejected, ImportResult, import_file
 from linelogic_assets.bronze.store import BronzeStore
 from linelogic_assets.cli import main
+from linelogic_assets.lake.raw import partition_responses
 from linelogic_assets.partitions import slate_date_in_range
-from linelogic_assets.silver.raw import partition_responses
 from linelogic_assets_tests.conftest import endpoint_of, fixture_files
 
 SEED = 20261201

@@ -259,7 +259,7 @@ def test_row5_sport_key_must_match_the_sport_argument(tmp_path: Path, lake_root:
 
 
 def test_file_size_is_checked_before_reading(tmp_path: Path, lake_root: Path, capsys, monkeypatch) -> None:
-    from linelogic_assets.bronze import contracts
+    from linelogic_assets.lake import contracts
 
     monkeypatch.setattr(contracts, "MAX_FILE_BYTES", 1024)  # the real limit in small: the file is 88 KB
     assert _cli_import(NHL_ODDS) == 1

@@ -14,11 +14,12 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from linelogic_assets.bronze.assets import bronze_assets, oddsapi_events, oddsapi_odds
+from linelogic_assets.bronze.assets import bronze_assets
 from linelogic_assets.bronze.session import CHECK_CALLS_COMPLETE as CALLS_COMPLETE
 from linelogic_assets.cli import main
 from linelogic_assets.config import load_config
 from linelogic_assets.partitions import partition_key
+from linelogic_assets.providers.oddsapi.assets import oddsapi_events, oddsapi_odds
 from linelogic_assets.resources import AlertWebhookResource, LakeResource
 from linelogic_assets.sensors.alerts import alert_on_check_failure
 from linelogic_assets.simulator import Simulator

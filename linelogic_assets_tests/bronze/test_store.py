@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from linelogic_assets.bronze.store import BronzeImmutableError, BronzeStore, atomic_write
+from linelogic_assets.bronze.store import BronzeStore
+from linelogic_assets.lake.atomic import BronzeImmutableError, atomic_write
 
 
 def test_atomic_write_refuses_to_overwrite_raw_files(tmp_path: Path) -> None:

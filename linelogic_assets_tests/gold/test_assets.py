@@ -20,10 +20,11 @@ from linelogic_assets.gold.consensus import lines_asof
 from linelogic_assets.gold.io_manager import gold_database
 from linelogic_assets.gold.schemas import GOLD_SCHEMAS
 from linelogic_assets.gold.training import build_training
+from linelogic_assets.lake.checks import Outcome
 from linelogic_assets.lakesql import query
 from linelogic_assets.partitions import partition_key
-from linelogic_assets.resources import LakeResource, OddsApiResource
-from linelogic_assets.silver.checks import Outcome
+from linelogic_assets.providers.oddsapi.resource import OddsApiResource
+from linelogic_assets.resources import LakeResource
 from linelogic_assets.silver.io_manager import read_partition
 from linelogic_assets.sports import league_for
 from linelogic_assets_tests.conftest import NBA_DEMO_DAYS, nba_demo_copy

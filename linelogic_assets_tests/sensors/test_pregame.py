@@ -11,7 +11,8 @@ import pytest
 from linelogic_assets.bronze.planning import CLOSE_EPSILON
 from linelogic_assets.config import load_config
 from linelogic_assets.definitions import defs
-from linelogic_assets.resources import LakeResource, OddsApiResource, simulator_for
+from linelogic_assets.providers.oddsapi.resource import OddsApiResource
+from linelogic_assets.resources import LakeResource, simulator_for
 from linelogic_assets.sensors.pregame import PregameState, evaluate
 from linelogic_assets.sports import league_for
 from linelogic_assets_tests.bronze.test_assets import write_config

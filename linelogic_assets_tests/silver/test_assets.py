@@ -12,11 +12,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from linelogic_assets.bronze.store import BronzeStore
+from linelogic_assets.lake.paths import partition_file, quarantine_file
 from linelogic_assets.partitions import partition_key, sport_date_partitions
-from linelogic_assets.resources import LakeResource, OddsApiResource
+from linelogic_assets.providers.oddsapi.resource import OddsApiResource
+from linelogic_assets.resources import LakeResource
 from linelogic_assets.silver import odds
 from linelogic_assets.silver.assets import odds_snapshot, silver_events, silver_people, team
-from linelogic_assets.silver.io_manager import SilverIOManager, partition_file, quarantine_file
+from linelogic_assets.silver.io_manager import SilverIOManager
 from linelogic_assets_tests.bronze.test_assets import run_bronze, write_config
 
 NBA = "basketball_nba"

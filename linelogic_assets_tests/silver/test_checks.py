@@ -11,10 +11,11 @@ import dagster as dg
 import pandas as pd
 import pytest
 
+from linelogic_assets.lake.checks import ERROR
+from linelogic_assets.lake.quarantine import Quarantine
 from linelogic_assets.silver import checks
-from linelogic_assets.silver.checks import CHECKS, ERROR, CheckInputs
+from linelogic_assets.silver.checks import CHECKS, CheckInputs
 from linelogic_assets.silver.odds_rules import PROBLEMS, odds_problems, point_bounds
-from linelogic_assets.silver.quarantine import Quarantine
 from linelogic_assets.silver.schemas import SCHEMAS, typed
 
 NOW = datetime(2025, 11, 18, 12, tzinfo=UTC)

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from linelogic_assets.bronze.importer import import_file
 from linelogic_assets.bronze.store import BronzeStore
-from linelogic_assets.silver.io_manager import partition_file, quarantine_file
+from linelogic_assets.lake.paths import partition_file, quarantine_file
 from linelogic_assets.sports import league_for
 from linelogic_assets.timeutil import parse_ts
 from linelogic_assets_tests.conftest import FIXTURES, endpoint_of

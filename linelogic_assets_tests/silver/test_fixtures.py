@@ -13,8 +13,8 @@ import pytest
 
 from linelogic_assets.bronze.importer import import_file, snapshot_time
 from linelogic_assets.bronze.store import BronzeStore
+from linelogic_assets.lake.paths import quarantine_file
 from linelogic_assets.lakesql import query
-from linelogic_assets.silver.io_manager import quarantine_file
 from linelogic_assets_tests.conftest import endpoint_of, fixture_files
 from linelogic_assets_tests.silver.test_assets import run_silver
 

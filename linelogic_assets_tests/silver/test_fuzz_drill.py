@@ -37,14 +37,14 @@ import pytest
 
 from linelogic_assets.bronze.importer import ImportRejected, import_file
 from linelogic_assets.bronze.store import BronzeStore
+from linelogic_assets.lake.quarantine import Quarantine
+from linelogic_assets.lake.raw import bdl_rows, partition_responses
 from linelogic_assets.registry.overrides import Overrides
 from linelogic_assets.registry.teams import TeamIndex
 from linelogic_assets.silver.coerce import BadValue
 from linelogic_assets.silver.events import bdl_game_day, build_events
 from linelogic_assets.silver.odds import ODDS_ENDPOINTS, OddsPartition, normalise_partitions
 from linelogic_assets.silver.people import build_people
-from linelogic_assets.silver.quarantine import Quarantine
-from linelogic_assets.silver.raw import bdl_rows, partition_responses
 from linelogic_assets.silver.teams import build_teams
 from linelogic_assets.sports import League, league_for
 from linelogic_assets.timeutil import parse_ts

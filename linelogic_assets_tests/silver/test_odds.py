@@ -10,6 +10,8 @@ import numpy as np
 import pyarrow as pa
 
 from linelogic_assets.bronze.store import BronzeStore
+from linelogic_assets.lake.quarantine import Quarantine
+from linelogic_assets.lake.raw import partition_responses
 from linelogic_assets.odds_math import american_to_decimal, decimal_to_american
 from linelogic_assets.silver.odds import (
     EventKey,
@@ -19,8 +21,6 @@ from linelogic_assets.silver.odds import (
     record_hash,
     slate_events,
 )
-from linelogic_assets.silver.quarantine import Quarantine
-from linelogic_assets.silver.raw import partition_responses
 from linelogic_assets.sports import league_for
 
 NBA = league_for("basketball_nba")

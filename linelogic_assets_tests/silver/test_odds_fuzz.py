@@ -21,9 +21,9 @@ import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from linelogic_assets.lake.quarantine import Quarantine
+from linelogic_assets.lake.raw import RawResponse
 from linelogic_assets.silver.odds import EventKey, OddsPartition, normalise_partitions
-from linelogic_assets.silver.quarantine import Quarantine
-from linelogic_assets.silver.raw import RawResponse
 from linelogic_assets.silver.schemas import conform
 from linelogic_assets.sports import league_for
 from linelogic_assets.timeutil import parse_ts

@@ -19,9 +19,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from linelogic_assets.bronze.store import BronzeStore
+from linelogic_assets.lake.paths import quarantine_file
+from linelogic_assets.lake.quarantine import Quarantine
+from linelogic_assets.lake.raw import partition_responses
 from linelogic_assets.odds_math import american_to_decimal, decimal_to_american
 from linelogic_assets.silver import checks
-from linelogic_assets.silver.io_manager import quarantine_file
 from linelogic_assets.silver.odds import (
     ODDS_KEY,
     EventKey,
@@ -29,8 +31,6 @@ from linelogic_assets.silver.odds import (
     normalise_partitions,
 )
 from linelogic_assets.silver.odds_rules import PROBLEMS
-from linelogic_assets.silver.quarantine import Quarantine
-from linelogic_assets.silver.raw import partition_responses
 from linelogic_assets.sports import league_for
 from linelogic_assets_tests.conftest import FIXTURES
 from linelogic_assets_tests.silver.test_assets import odds_snapshot, read, run_silver, silver_events

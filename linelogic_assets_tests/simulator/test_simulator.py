@@ -613,8 +613,8 @@ def test_schema_drift_and_duplicates() -> None:
 
 
 def test_renamed_teams_use_aliases() -> None:
+    from linelogic_assets.providers.oddsapi.simulator import renamed
     from linelogic_assets.registry.teams import teams_for
-    from linelogic_assets.simulator.oddsapi import renamed
 
     clippers = next(t for t in teams_for("nba") if t.abbreviation == "LAC")
     assert renamed(clippers) == "LA Clippers"

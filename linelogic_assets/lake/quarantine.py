@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from linelogic_assets.lake.contracts import ContractError, classify, decode
+
 if TYPE_CHECKING:
-    from linelogic_assets.silver.raw import RawResponse
+    from linelogic_assets.lake.raw import RawResponse
 
 
 @dataclass
@@ -52,3 +55,18 @@ class Quarantine:
 
     def examples(self, n: int = 5) -> list[dict[str, Any]]:
         return [{k: r[k] for k in ("kind", "reason", "raw_ref")} for r in self.records[:n]]
+
+
+def decoded(responses: list[RawResponse], quarantine: Quarantine) -> Iterator[tuple[RawResponse, list[Any]]]:
+    """Each readable response with its bodies (unwrapped from old envelopes); the rest quarantined."""
+    for r in responses:
+        if not r.valid_json:
+            quarantine.invalid_json(r)
+            continue
+        try:
+            body = decode(r.read())
+            classified = classify(r.provider, r.endpoint, body)
+        except ContractError as err:
+            quarantine.response(r, str(err))
+            continue
+        yield r, classified.responses

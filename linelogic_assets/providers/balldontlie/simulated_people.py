@@ -8,9 +8,8 @@ from datetime import date, timedelta
 from functools import cache, lru_cache
 
 from linelogic_assets.registry.teams import Team, teams_for
-
-from .rng import rng_for
-from .schedule import Game, season_bounds
+from linelogic_assets.simulator.rng import rng_for
+from linelogic_assets.simulator.schedule import Game, season_bounds
 
 _FIRST = (
     "James Marcus Tyler Andre Jalen Devin Malik Jordan Isaiah Caleb Darius Trey Xavier Cole Evan Brandon Miles "

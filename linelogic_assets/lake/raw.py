@@ -12,14 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from linelogic_assets.bronze.contracts import ContractError, classify, decode
-from linelogic_assets.bronze.store import MANIFEST, BronzeStore
+from linelogic_assets.bronze.store import BronzeStore
+from linelogic_assets.lake.atomic import MANIFEST
 from linelogic_assets.timeutil import parse_ts
-
-if TYPE_CHECKING:
-    from linelogic_assets.silver.quarantine import Quarantine
 
 _MIN = datetime.min.replace(tzinfo=UTC)
 
@@ -98,19 +94,6 @@ def _entries(store: BronzeStore, folder: Path, manifest: dict, cache: _ManifestC
             yield (original or {**entry, "file": target.name}), target.parent
 
 
-def decoded(responses: list[RawResponse], quarantine: Quarantine) -> Iterator[tuple[RawResponse, list[Any]]]:
-    """Each readable response with its bodies (unwrapped from old envelopes); the rest quarantined."""
-    for r in responses:
-        if not r.valid_json:
-            quarantine.invalid_json(r)
-            continue
-        try:
-            body = decode(r.read())
-            classified = classify(r.provider, r.endpoint, body)
-        except ContractError as err:
-            quarantine.response(r, str(err))
-            continue
-        yield r, classified.responses
 
 
 def bdl_rows(body: object) -> list:

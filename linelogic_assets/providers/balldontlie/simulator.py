@@ -6,13 +6,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
-from linelogic_assets.registry.teams import Team, teams_for
-from linelogic_assets.sports import BY_LEAGUE
-
-from . import faults as F
-from .limits import SlidingWindow
-from .lines import path_of, progress
-from .people import (
+from linelogic_assets.providers.balldontlie.simulated_people import (
     MLB_POSITION_NAMES,
     NFL_POSITION_NAMES,
     Player,
@@ -23,8 +17,13 @@ from .people import (
     team_bdl_id,
     unavailable,
 )
-from .responses import SimResponse, iso_ms, iso_z
-from .schedule import DURATION_MIN, Game, game_by_bdl_id, season_schedule
+from linelogic_assets.registry.teams import Team, teams_for
+from linelogic_assets.simulator import faults as F
+from linelogic_assets.simulator.limits import SlidingWindow
+from linelogic_assets.simulator.lines import path_of, progress
+from linelogic_assets.simulator.responses import SimResponse, iso_ms, iso_z
+from linelogic_assets.simulator.schedule import DURATION_MIN, Game, game_by_bdl_id, season_schedule
+from linelogic_assets.sports import BY_LEAGUE
 
 AUTH_ERROR = "You either need an API key or your account tier does not have access to the endpoint"
 _TIER_RANK = {"FREE": 0, "ALL-STAR": 1, "GOAT": 2}
@@ -76,6 +75,10 @@ def _one(q: dict[str, list[str]], name: str) -> str | None:
     return v[-1] if v else None
 
 
+# path prefix → league; the bare /v1 is the NBA, as on the real API
+PATH_PREFIXES = (("/nba/v1/", "nba"), ("/nfl/v1/", "nfl"), ("/mlb/v1/", "mlb"), ("/v1/", "nba"))
+
+
 class BallDontLie:
     def __init__(self, settings, monotonic: Callable[[], float]) -> None:  # noqa: ANN001 - SimulatorSettings
         self.settings = settings
@@ -84,6 +87,14 @@ class BallDontLie:
         self.limiter = SlidingWindow(60.0, monotonic)
 
     # ------------------------------------------------------------ entry point
+
+    def route(self, path: str, query: dict[str, list[str]], headers: dict[str, str], now: datetime, seq: int,
+              fault: str | None) -> SimResponse | None:
+        """The simulator's entry (`providers.base.SimulatorPart`): /v1 (NBA) and /<league>/v1, else None."""
+        for prefix, league in PATH_PREFIXES:
+            if path.startswith(prefix):
+                return self.handle(league, path[len(prefix):], query, headers, now, seq, fault)
+        return None
 
     def handle(
         self,

@@ -9,16 +9,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from linelogic_assets.registry.teams import Team
+from linelogic_assets.simulator import faults as F
+from linelogic_assets.simulator.books import BOOKS, BY_KEY, REGIONS, Book
+from linelogic_assets.simulator.limits import Quota, SlidingWindow
+from linelogic_assets.simulator.lines import GamePath, book_outcomes, book_quote, path_of, progress, track
+from linelogic_assets.simulator.responses import SimResponse, iso_z, parse_iso
+from linelogic_assets.simulator.schedule import Game, games_between, listed_games, season_bounds
+from linelogic_assets.simulator.settings import SimulatorSettings
+from linelogic_assets.simulator.snapshots import SnapshotGrid
 from linelogic_assets.sports import LEAGUES
-
-from . import faults as F
-from .books import BOOKS, BY_KEY, REGIONS, Book
-from .limits import Quota, SlidingWindow
-from .lines import GamePath, book_outcomes, book_quote, path_of, progress, track
-from .responses import SimResponse, iso_z, parse_iso
-from .schedule import Game, games_between, listed_games, season_bounds
-from .settings import SimulatorSettings
-from .snapshots import SnapshotGrid
 
 DOCS = "https://the-odds-api.com/liveapi/guides/v4/api-error-codes.html#"
 FEATURED = ("h2h", "spreads", "totals", "outrights", "h2h_lay")
@@ -70,6 +69,13 @@ class OddsApi:
         self.grid = SnapshotGrid(settings.historical_interval_minutes, settings.seed)
 
     # ------------------------------------------------------------ entry point
+
+    def route(self, path: str, query: dict[str, list[str]], headers: dict[str, str], now: datetime, seq: int,
+              fault: str | None) -> SimResponse | None:
+        """The simulator's entry (`providers.base.SimulatorPart`): every path under /v4, else None."""
+        if path.startswith("/v4/") or path == "/v4":
+            return self.handle(path, query, now, seq, fault)
+        return None
 
     def handle(
         self, path: str, query: dict[str, list[str]], now: datetime, seq: int, fault: str | None

@@ -15,6 +15,8 @@ from linelogic_assets.sports import League, league_for
 from linelogic_assets.timeutil import parse_ts
 
 PROVIDER = "balldontlie"
+# each league's API path; a league missing here has no BALLDONTLIE API
+PATH_PREFIX = {"nba": "/v1", "nfl": "/nfl/v1", "mlb": "/mlb/v1"}
 MAX_PER_PAGE = 100
 
 
@@ -88,7 +90,7 @@ class BallDontLieClient:
 
     @staticmethod
     def path(sport: str, resource: str) -> str:
-        prefix = league_for(sport).balldontlie_prefix
+        prefix = PATH_PREFIX.get(league_for(sport).league)
         if prefix is None:
             raise ValueError(f"BALLDONTLIE has no API for {sport}")
         return f"{prefix}/{resource}"
