@@ -62,10 +62,11 @@ def main() -> None:
 
     import dagster as dg
 
-    from linelogic_assets.bronze.backfill import bdl_schedule, plan_backfill
     from linelogic_assets.config import load_config
     from linelogic_assets.partitions import partition_key
+    from linelogic_assets.providers.balldontlie.backfill import bdl_schedule
     from linelogic_assets.providers.balldontlie.resource import BallDontLieResource
+    from linelogic_assets.providers.oddsapi.backfill import plan_backfill
     from linelogic_assets.providers.oddsapi.client import OddsApiClient
     from linelogic_assets.providers.oddsapi.resource import OddsApiResource
     from linelogic_assets.simulator import Simulator

@@ -95,13 +95,14 @@ def build_silver(cfg_path: Path, days: list[date]) -> str:
 
     from linelogic_assets.partitions import partition_key
     from linelogic_assets.providers.oddsapi.resource import OddsApiResource
-    from linelogic_assets.resources import LakeResource
+    from linelogic_assets.resources import ClockResource, LakeResource
     from linelogic_assets.silver.assets import silver_assets
     from linelogic_assets.silver.io_manager import SilverIOManager
 
     cp = str(cfg_path)
     lake = LakeResource(config_path=cp)
-    res = {"lake": lake, "oddsapi": OddsApiResource(config_path=cp), "silver_io": SilverIOManager(lake=lake)}
+    res = {"lake": lake, "oddsapi": OddsApiResource(config_path=cp), "clock": ClockResource(config_path=cp),
+           "silver_io": SilverIOManager(lake=lake)}
     jobs = [dg.define_asset_job("silver", selection=silver_assets)]
     job = dg.Definitions(assets=silver_assets, jobs=jobs, resources=res).resolve_job_def("silver")
     instance = dg.DagsterInstance.get()
@@ -140,7 +141,7 @@ def child_build(root: Path, n_days: int | None) -> None:
     from linelogic_assets.gold.io_manager import GoldIOManager, gold_database
     from linelogic_assets.partitions import partition_key
     from linelogic_assets.providers.oddsapi.resource import OddsApiResource
-    from linelogic_assets.resources import LakeResource
+    from linelogic_assets.resources import ClockResource, LakeResource
     from linelogic_assets.silver.assets import silver_assets
     from linelogic_assets.silver.io_manager import SilverIOManager
 
@@ -155,7 +156,8 @@ def child_build(root: Path, n_days: int | None) -> None:
     defs = dg.Definitions(
         assets=[*silver_assets, *gold_assets],
         jobs=[dg.define_asset_job("gold", selection=dg.AssetSelection.groups("gold"))],
-        resources={"lake": lake, "oddsapi": OddsApiResource(config_path=cp), "silver_io": SilverIOManager(lake=lake),
+        resources={"lake": lake, "oddsapi": OddsApiResource(config_path=cp), "clock": ClockResource(config_path=cp),
+                   "silver_io": SilverIOManager(lake=lake),
                    "gold_io": GoldIOManager(lake=lake)},
     )
     job = defs.resolve_job_def("gold")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dagster as dg
 
 from linelogic_assets import definitions as project
-from linelogic_assets.sensors.pregame import TICK_INTERVAL_SECONDS
+from linelogic_assets.providers.oddsapi.sensors import TICK_INTERVAL_SECONDS
 
 
 @dg.sensor(minimum_interval_seconds=TICK_INTERVAL_SECONDS, default_status=dg.DefaultSensorStatus.RUNNING)

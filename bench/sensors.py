@@ -109,7 +109,7 @@ def tick_gap(seconds: float, speed: float) -> None:
     import dagster as dg
     from dagster._core.scheduler.instigation import InstigatorType
 
-    from linelogic_assets.sensors.pregame import TICK_INTERVAL_SECONDS
+    from linelogic_assets.providers.oddsapi.sensors import TICK_INTERVAL_SECONDS
 
     log = open(tmp / "daemon.log", "wb")  # noqa: SIM115
     daemon = subprocess.Popen([BIN / "dagster-daemon", "run", "-f", str(REPO / "bench" / "sensor_gap_location.py")],

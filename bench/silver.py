@@ -124,10 +124,11 @@ def build_bronze(root: Path, cfg_path: Path, days: list[date]) -> str:
         from linelogic_assets.partitions import partition_key
         from linelogic_assets.providers.balldontlie.resource import BallDontLieResource
         from linelogic_assets.providers.oddsapi.resource import OddsApiResource
-        from linelogic_assets.resources import LakeResource
+        from linelogic_assets.resources import ClockResource, LakeResource
 
         cp = str(cfg_path)
         res = {"lake": LakeResource(config_path=cp), "oddsapi": OddsApiResource(config_path=cp),
+               "clock": ClockResource(config_path=cp),
                "balldontlie": BallDontLieResource(config_path=cp)}
         jobs = [dg.define_asset_job("bronze_job", selection=bronze_assets)]
         job = dg.Definitions(assets=bronze_assets, jobs=jobs, resources=res).resolve_job_def("bronze_job")
@@ -162,9 +163,9 @@ def prepare(cfg_path: Path, days: list[date], path: Path) -> tuple[int, int, int
     from linelogic_assets.config import load_config
     from linelogic_assets.lake.quarantine import Quarantine
     from linelogic_assets.lake.raw import partition_responses
+    from linelogic_assets.providers.oddsapi.normalise import ODDS_ENDPOINTS
     from linelogic_assets.registry.overrides import load_overrides
     from linelogic_assets.silver.events import build_events
-    from linelogic_assets.silver.odds import ODDS_ENDPOINTS
     from linelogic_assets.sports import league_for
 
     cfg = load_config(cfg_path)
@@ -192,7 +193,8 @@ def prepare(cfg_path: Path, days: list[date], path: Path) -> tuple[int, int, int
 def run_ours(parts: list[Partition], contents: dict[str, bytes] | None = None,
              batch: bool = False) -> tuple[list, int]:
     from linelogic_assets.lake.quarantine import Quarantine
-    from linelogic_assets.silver.odds import OddsPartition, normalise_partitions
+    from linelogic_assets.providers.oddsapi.normalise import normalise_partitions
+    from linelogic_assets.silver.odds import OddsPartition
 
     odds_parts = [OddsPartition(SPORT, p.window, p.responses, p.keys, Quarantine(SPORT, "odds_snapshot"))
                   for p in parts]

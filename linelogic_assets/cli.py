@@ -12,7 +12,15 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from linelogic_assets.config import REPO_ROOT, ConfigError, load_config
-from linelogic_assets.providers.registry import PROVIDERS, PROVIDERS_BY_NAME
+from linelogic_assets.providers.registry import PROVIDERS
+
+PAID = tuple(p for p in PROVIDERS if p.ledger is not None)  # providers whose calls cost credits
+
+
+def _titles(providers) -> str:
+    """Provider titles as a sentence lists them: "A", "A and B", "A, B and C"."""
+    titles = [p.title for p in providers]
+    return " and ".join(titles) if len(titles) < 3 else f"{', '.join(titles[:-1])} and {titles[-1]}"
 
 
 def _stops_on_signals(cmd):
@@ -129,18 +137,10 @@ def _demo_backtests(defs, instance, cfg, sports: list[str]) -> int:
 
 def _cmd_plan_backfill(args: argparse.Namespace) -> int:
     """Cost a historical backfill before anything is spent; refuse (exit 3) one over the budget."""
-    from linelogic_assets.bronze.backfill import (
-        NoFreeScheduleError,
-        apply_budget,
-        bdl_schedule,
-        held_events_schedule,
-        plan_backfill,
-    )
-    from linelogic_assets.providers.balldontlie.resource import BallDontLieResource
+    from linelogic_assets.bronze.backfill import NoFreeScheduleError, schedule_source
     from linelogic_assets.providers.errors import ProviderError
-    from linelogic_assets.providers.oddsapi.quota import QuotaLedger
-    from linelogic_assets.providers.oddsapi.resource import OddsApiResource
     from linelogic_assets.redact import scrub
+    from linelogic_assets.resources import ClockResource
     from linelogic_assets.sports import league_for
 
     cfg = load_config(args.config)
@@ -151,21 +151,15 @@ def _cmd_plan_backfill(args: argparse.Namespace) -> int:
         return 2
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     root = cfg.resolved_data_root()
-    now = OddsApiResource(config_path=args.config).now()
+    now = ClockResource(config_path=args.config).now()
+    planner = next(p for p in PROVIDERS if p.backfill_plan is not None)  # the provider historical odds are bought from
     try:
-        if PROVIDERS_BY_NAME["balldontlie"].covers(league.league):
-            client = BallDontLieResource(config_path=args.config).client()
-            try:
-                schedule = bdl_schedule(client, league, days)
-            finally:
-                client.close()
-        else:
-            schedule = held_events_schedule(root, league, days)
+        source = schedule_source(league)  # without one, the planner reads the events bronze holds
+        schedule = source.free_schedule(args.config, [(league, days)])[0] if source else None
+        plan = planner.backfill_plan(cfg, root, league, days, schedule, args.budget, now)
     except (NoFreeScheduleError, ProviderError) as err:
         print(scrub(f"cannot plan: {err}"), file=sys.stderr)
         return 2
-    plan = plan_backfill(cfg, root, league.sport_key, schedule, now)
-    apply_budget(plan, QuotaLedger(root, monthly_budget=cfg.monthly_quota_budget), args.budget, now)
     summary = plan.summary()
     if args.format == "json":
         if not args.per_slate:
@@ -253,7 +247,7 @@ def _cmd_pools(args: argparse.Namespace) -> int:
 
 def _cmd_clock(args: argparse.Namespace) -> int:
     """The demo's shared simulator clock: every process of `dagster dev` reads it from the lake."""
-    from linelogic_assets.providers.oddsapi.resource import OddsApiResource
+    from linelogic_assets.resources import ClockResource
     from linelogic_assets.simulator.clock import start_shared_clock, stop_shared_clock
     from linelogic_assets.timeutil import parse_ts
 
@@ -270,7 +264,7 @@ def _cmd_clock(args: argparse.Namespace) -> int:
     elif args.clock_command == "stop":
         stopped = stop_shared_clock(root)
         print("simulator clock stopped (back to simulator.clock in config)" if stopped else "no shared clock ran")
-    print(f"provider now: {OddsApiResource(config_path=args.config).now().isoformat()}")
+    print(f"provider now: {ClockResource(config_path=args.config).now().isoformat()}")
     return 0
 
 
@@ -283,17 +277,16 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_quota(args: argparse.Namespace) -> int:
-    from linelogic_assets.providers.oddsapi.quota import QuotaLedger
-
     cfg = load_config(args.config)
-    summary = QuotaLedger(cfg.resolved_data_root(), monthly_budget=cfg.monthly_quota_budget).summary()
-    summary["mode"] = cfg.mode
-    if args.format == "json":
-        print(json.dumps(summary, indent=2))
-    else:
-        width = max(map(len, summary))
-        for k, v in summary.items():
-            print(f"{k:<{width}}  {'unknown' if v is None else v}")
+    for provider in PAID:
+        summary = provider.ledger(cfg.resolved_data_root(), cfg).summary()
+        summary["mode"] = cfg.mode
+        if args.format == "json":
+            print(json.dumps(summary, indent=2))
+        else:
+            width = max(map(len, summary))
+            for k, v in summary.items():
+                print(f"{k:<{width}}  {'unknown' if v is None else v}")
     return 0
 
 
@@ -458,7 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sim = sub.add_parser("simulator", help="the provider simulator")
     sim_sub = sim.add_subparsers(dest="sim_command", required=True)
-    serve = sim_sub.add_parser("serve", help="serve The Odds API and BALLDONTLIE on one loopback port")
+    serve = sim_sub.add_parser("serve", help=f"serve {_titles(PROVIDERS)} on one loopback port")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
     serve.set_defaults(func=_cmd_serve)
@@ -485,7 +478,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="once up, launch a backfill of the demo window through the webserver's GraphQL API")
     prod.set_defaults(func=_cmd_prod_local)
 
-    pools = sub.add_parser("pools", help="give every pool (oddsapi, balldontlie, duckdb) its run slots on the instance")
+    pool_names = ", ".join([*(p.name for p in PROVIDERS), "duckdb"])  # a provider's pool is its name
+    pools = sub.add_parser("pools", help=f"give every pool ({pool_names}) its run slots on the instance")
     pools.set_defaults(func=_cmd_pools)
 
     clock = sub.add_parser("clock", help="the demo simulator's shared clock (start, stop, show)")
@@ -497,7 +491,7 @@ def build_parser() -> argparse.ArgumentParser:
     clock_sub.add_parser("show", help="print the provider's now")
     clock.set_defaults(func=_cmd_clock)
 
-    quota = sub.add_parser("quota", help="The Odds API credits spent this month against the budget")
+    quota = sub.add_parser("quota", help=f"{_titles(PAID)} credits spent this month against the budget")
     quota.add_argument("--format", choices=["table", "json"], default="table")
     quota.set_defaults(func=_cmd_quota)
 
@@ -520,7 +514,8 @@ def build_parser() -> argparse.ArgumentParser:
     fmt = argparse.ArgumentParser(add_help=False)
     fmt.add_argument("--format", choices=["table", "json"], default="table")
     event = argparse.ArgumentParser(add_help=False)
-    event.add_argument("--event", required=True, help="canonical event id, or The Odds API / BALLDONTLIE event id")
+    event.add_argument("--event", required=True,
+                       help=f"canonical event id, or {' / '.join(p.title for p in PROVIDERS)} event id")
     at_help = "ISO 8601 time with a timezone (Z or an offset), e.g. 2025-11-10T23:00:00Z"
 
     odds_at = sub.add_parser("odds-at", parents=[event, fmt],

@@ -11,6 +11,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from linelogic_assets.providers.registry import PROVIDERS
+from linelogic_assets.providers.settings import ProviderSettings, RateLimit, RetryPolicy  # noqa: F401 - re-exported
 from linelogic_assets.simulator.settings import ClockSettings, SimulatorSettings
 from linelogic_assets.sports import SPORT_KEYS
 
@@ -105,26 +107,6 @@ class Sampling(_Strict):
         return timedelta(minutes=a.far if hours > 24 else a.medium if hours > 3 else a.near if hours > 1 else a.imminent)
 
 
-class RateLimit(_Strict):
-    requests_per_second: float = Field(gt=0)
-    burst: int = Field(1, ge=1)
-
-
-class RetryPolicy(_Strict):
-    max_attempts: int = Field(5, ge=1, le=20)
-    backoff_base_seconds: float = Field(0.5, ge=0)
-    backoff_max_seconds: float = Field(30.0, ge=0)
-    timeout_seconds: float = Field(30.0, gt=0)
-    circuit_breaker_failures: int = Field(5, ge=1)
-    circuit_breaker_reset_seconds: float = Field(60.0, ge=0)
-
-
-class ProviderSettings(_Strict):
-    base_url: str
-    rate_limit: RateLimit
-    retry: RetryPolicy = RetryPolicy()
-
-
 class SportSettings(_Strict):
     enabled: bool = True
     bookmakers: list[str] = []  # allowlist; empty = whole regions
@@ -214,7 +196,9 @@ class GoldSettings(_Strict):
     form_games: int = Field(10, ge=1, le=82)  # team form: rolling window of the last N finished games
 
 
-class IngestConfig(_Strict):
+class IngestCore(_Strict):
+    """The platform's own settings; each provider's sections join them (`IngestConfig`)."""
+
     mode: Literal["demo", "live"] = "demo"
     data_root: str = "./data"
     sports: dict[str, SportSettings]
@@ -223,10 +207,6 @@ class IngestConfig(_Strict):
     date_format: Literal["iso", "unix"] = "iso"
     snapshot_schedule: SnapshotSchedule = SnapshotSchedule()
     sampling: Sampling = Sampling()
-    oddsapi: ProviderSettings
-    balldontlie: ProviderSettings
-    balldontlie_tier: Literal["FREE", "ALL-STAR", "GOAT"] = "GOAT"
-    monthly_quota_budget: int = Field(20_000, ge=0)  # The Odds API credits we allow ourselves per month
     demo: DemoWindow = DemoWindow()
     simulator: SimulatorSettings = SimulatorSettings()
     matching: Matching = Matching()
@@ -251,14 +231,14 @@ class IngestConfig(_Strict):
         return v
 
     @model_validator(mode="after")
-    def _demo_sports_enabled(self) -> IngestConfig:
+    def _demo_sports_enabled(self) -> IngestCore:
         missing = [s for s in self.demo.sports if s not in self.sports]
         if missing:
             raise ValueError(f"demo.sports {missing} are not configured under sports")
         return self
 
     @model_validator(mode="after")
-    def _lead_within_staleness(self) -> IngestConfig:
+    def _lead_within_staleness(self) -> IngestCore:
         lead = timedelta(seconds=self.automation.pregame.lead_seconds)
         tight = {n: s for n, s in self.snapshot_schedule.staleness().items() if s < lead}
         if tight:
@@ -275,8 +255,9 @@ class IngestConfig(_Strict):
     def redacted_dump(self) -> dict:
         """The config as JSON-ready data with every key value masked (for run manifests)."""
         data = json.loads(self.model_dump_json())
-        for field_name in ("oddsapi_keys", "balldontlie_keys"):
-            data["simulator"][field_name] = ["***"] * len(data["simulator"][field_name])
+        for name, field in type(self.simulator).model_fields.items():
+            if (field.json_schema_extra or {}).get("secret"):
+                data["simulator"][name] = ["***"] * len(data["simulator"][name])
         return data
 
     def overrides_file(self) -> Path:
@@ -311,6 +292,14 @@ def lake_path(raw: str) -> Path:
     )
 
 
+def _provider_sections() -> tuple[type[BaseModel], ...]:
+    return tuple(p.config for p in PROVIDERS if p.config is not None)
+
+
+class IngestConfig(*_provider_sections(), IngestCore):
+    """config/ingest.yaml: the platform's settings plus each provider's sections (`Provider.config`)."""
+
+
 def format_errors(err: ValidationError, source: str) -> str:
     lines = []
     for e in err.errors():
@@ -338,6 +327,8 @@ def load_config(path: str | Path | None = None) -> IngestConfig:
     if not isinstance(raw, dict):
         raise ConfigError(f"{p}: expected a mapping at the top level")
     cfg = parse_config({**raw, "config_dir": str(p.resolve().parent)}, str(p))
-    if cfg.mode == "live" and not os.environ.get("ODDS_API_KEY"):
-        raise ConfigError(f"{p}: mode: live needs ODDS_API_KEY in the environment (see .env.example)")
+    for provider in PROVIDERS:
+        missing = [v for v in provider.secret_env if not os.environ.get(v)] if provider.live_needs_key else []
+        if cfg.mode == "live" and missing:
+            raise ConfigError(f"{p}: mode: live needs {missing[0]} in the environment (see .env.example)")
     return cfg

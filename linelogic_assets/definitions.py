@@ -12,10 +12,9 @@ from linelogic_assets.gold.io_manager import GoldIOManager
 from linelogic_assets.jobs import JOBS
 from linelogic_assets.pool_slots import install_slot_wait
 from linelogic_assets.providers.registry import PROVIDERS
-from linelogic_assets.resources import AlertWebhookResource, LakeResource
+from linelogic_assets.resources import AlertWebhookResource, ClockResource, LakeResource
 from linelogic_assets.schedules import daily_schedules
 from linelogic_assets.sensors.alerts import alert_sensors
-from linelogic_assets.sensors.pregame import build_pregame_sensor
 from linelogic_assets.sensors.results import build_results_sensor
 from linelogic_assets.silver.assets import silver_assets
 from linelogic_assets.silver.io_manager import SilverIOManager
@@ -27,7 +26,7 @@ defs = dg.Definitions(
     assets=[*bronze_assets, *dg.map_asset_specs(follow_upstream, [*silver_assets, *gold_assets]), *backtest_assets()],
     jobs=JOBS,
     sensors=[
-        *(build_pregame_sensor(s) for s in SPORT_KEYS),
+        *(sensor for provider in PROVIDERS if provider.sensors for sensor in provider.sensors()),
         *(build_results_sensor(s) for s in SPORT_KEYS),
         automation_sensor,
         *alert_sensors,
@@ -38,6 +37,7 @@ defs = dg.Definitions(
     executor=dg.in_process_executor,
     resources={
         "lake": lake,
+        "clock": ClockResource(),
         **{provider.name: provider.resource() for provider in PROVIDERS},
         "alerts": AlertWebhookResource(),
         "silver_io": SilverIOManager(lake=lake),

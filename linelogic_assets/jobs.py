@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import dagster as dg
 
+from linelogic_assets.providers.registry import PROVIDERS
+
+# each narrow job runs the assets the providers name for its role
+PREGAME_ASSETS = tuple(a for p in PROVIDERS for a in p.pregame_assets)
+RESULTS_ASSETS = tuple(a for p in PROVIDERS for a in p.results_assets)
+REFERENCE_ASSETS = tuple(a for p in PROVIDERS for a in p.reference_assets)
+
 bronze_job = dg.define_asset_job(
     "bronze_job",
     selection=dg.AssetSelection.groups("bronze"),
@@ -27,20 +34,18 @@ ingest_job = dg.define_asset_job(
 )
 pregame_odds_job = dg.define_asset_job(
     "pregame_odds_job",
-    selection=dg.AssetSelection.assets("oddsapi_events", "oddsapi_odds"),
+    selection=dg.AssetSelection.assets(*PREGAME_ASSETS),
     description="One pregame snapshot of a slate (launched by the pregame sensors): the free /events listing "
     "and a live /odds snapshot, plus history for any window target no held snapshot serves.",
 )
 results_job = dg.define_asset_job(
     "results_job",
-    selection=dg.AssetSelection.assets("oddsapi_scores", "balldontlie_games", "balldontlie_stats", "balldontlie_lineups"),
+    selection=dg.AssetSelection.assets(*RESULTS_ASSETS),
     description="Scores, results and box scores of a slate's started games (launched by the results sensors).",
 )
 reference_job = dg.define_asset_job(
     "reference_job",
-    selection=dg.AssetSelection.assets(
-        "balldontlie_teams", "balldontlie_games", "balldontlie_players", "balldontlie_injuries", "oddsapi_events"
-    ),
+    selection=dg.AssetSelection.assets(*REFERENCE_ASSETS),
     description="Reference data and the schedule of a slate: teams, rosters, injuries, games and events (free "
     "endpoints only; launched daily by the schedules).",
 )

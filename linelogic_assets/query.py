@@ -296,9 +296,9 @@ class LakeQuery:
         overrides = load_overrides(cfg.overrides_file())
 
         def provider_now() -> datetime:
-            from linelogic_assets.providers.oddsapi.resource import OddsApiResource
+            from linelogic_assets.resources import ClockResource
 
-            return OddsApiResource(config_path=None if config_path is None else str(config_path)).now()
+            return ClockResource(config_path=None if config_path is None else str(config_path)).now()
 
         aliases = {sport: overrides.aliases(sport) for sport in cfg.sports}
         return cls(cfg.resolved_data_root(), cfg.gold.fair_method, now=provider_now, team_aliases=aliases, **kw)

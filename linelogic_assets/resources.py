@@ -1,4 +1,5 @@
-"""Dagster resources: the lake (data root, bronze store, quota ledger) and the two provider clients.
+"""Dagster resources: the lake (data root, bronze store, checkpoints), the clock, and the base of the
+provider resources (each provider package has its own).
 
 In `demo` mode the clients talk to the provider simulator: in-process through an httpx transport,
 or over HTTP when `simulator_url` points at `linelogic simulator serve`. In `live` mode they talk
@@ -20,7 +21,6 @@ import httpx
 from linelogic_assets.bronze.checkpoints import CheckpointStore
 from linelogic_assets.bronze.store import BronzeStore, Source
 from linelogic_assets.config import IngestConfig, load_config
-from linelogic_assets.providers.oddsapi.quota import QuotaLedger
 from linelogic_assets.redact import register_secret, scrub
 from linelogic_assets.runlog import RunLog
 from linelogic_assets.timeutil import parse_ts
@@ -60,7 +60,7 @@ def config_from(config_path: str | None) -> IngestConfig:
 
 
 class LakeResource(dg.ConfigurableResource):
-    """Where data lives: the bronze store, checkpoints, the quota ledger and run manifests."""
+    """Where data lives: the bronze store, checkpoints and run manifests."""
 
     config_path: str | None = None
 
@@ -80,11 +80,36 @@ class LakeResource(dg.ConfigurableResource):
     def checkpoints(self, provider: str, sport: str) -> CheckpointStore:
         return CheckpointStore(self.root, provider, sport)
 
-    def ledger(self) -> QuotaLedger:
-        return QuotaLedger(self.root, monthly_budget=self.config.monthly_quota_budget)
-
     def run_log(self, run_id: str) -> RunLog:
         return RunLog(self.root, run_id)
+
+
+def _now(cfg: IngestConfig) -> datetime:
+    """The providers' present: the simulator's clock in demo mode, the wall clock in live mode."""
+    if cfg.mode == "live":
+        return datetime.now(UTC)
+    return simulator_for(cfg).clock.now()
+
+
+def _speed(cfg: IngestConfig) -> float:
+    """Provider seconds per wall-clock second: 1 live; the simulator clock's speed in demo mode (0 frozen)."""
+    if cfg.mode == "live":
+        return 1.0
+    return simulator_for(cfg).clock.speed
+
+
+class ClockResource(dg.ConfigurableResource):
+    """The time every provider answers at, for the layers that need it without calling a provider."""
+
+    config_path: str | None = None
+
+    def now(self) -> datetime:
+        """The simulator's clock in demo mode, the wall clock (UTC) in live mode."""
+        return _now(config_from(self.config_path))
+
+    def speed(self) -> float:
+        """Provider seconds per wall-clock second: 1 live; the simulator clock's speed in demo mode (0 frozen)."""
+        return _speed(config_from(self.config_path))
 
 
 class ProviderResource(dg.ConfigurableResource):
@@ -101,15 +126,11 @@ class ProviderResource(dg.ConfigurableResource):
 
     def now(self) -> datetime:
         """The provider's present: the simulator's clock in demo mode, the wall clock in live mode."""
-        if self.config.mode == "live":
-            return datetime.now(UTC)
-        return simulator_for(self.config).clock.now()
+        return _now(self.config)
 
     def clock_speed(self) -> float:
         """Provider seconds per wall-clock second: 1 live; the simulator clock's speed in demo mode (0 frozen)."""
-        if self.config.mode == "live":
-            return 1.0
-        return simulator_for(self.config).clock.speed
+        return _speed(self.config)
 
     def _endpoint(self, live_base_url: str, env_key: str, demo_key: str) -> tuple[str, str, httpx.BaseTransport | None]:
         cfg = self.config

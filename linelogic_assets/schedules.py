@@ -8,8 +8,7 @@ import dagster as dg
 
 from linelogic_assets.jobs import reference_job
 from linelogic_assets.partitions import partition_key
-from linelogic_assets.providers.oddsapi.resource import OddsApiResource
-from linelogic_assets.resources import LakeResource
+from linelogic_assets.resources import ClockResource, LakeResource
 from linelogic_assets.sports import SPORT_KEYS, league_for
 
 DAILY_CRON = "0 6 * * *"  # early morning in the league's timezone: before any slate's first window
@@ -27,10 +26,10 @@ def build_daily_schedule(sport: str) -> dg.ScheduleDefinition:
         description=f"{league.title}: teams, rosters, injuries, games and events of today's and tomorrow's "
         "slates (the provider's today: the simulator's clock in demo mode).",
     )
-    def _schedule(context: dg.ScheduleEvaluationContext, lake: LakeResource, oddsapi: OddsApiResource):
+    def _schedule(context: dg.ScheduleEvaluationContext, lake: LakeResource, clock: ClockResource):
         if sport not in lake.config.enabled_sports:
             return dg.SkipReason(f"{sport} is disabled in config")
-        today = league.slate_date(oddsapi.now())
+        today = league.slate_date(clock.now())
         return [
             dg.RunRequest(
                 run_key=f"daily:{sport}:{day}",

@@ -21,7 +21,7 @@ def test_the_daily_schedule_asks_for_the_providers_today_and_tomorrow(tmp_path, 
     assert schedule.cron_schedule == "0 6 * * *" and schedule.execution_timezone == "America/New_York"
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
     ctx = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 22, 11, tzinfo=UTC),
-                                    resources={k: defs.resources[k] for k in ("lake", "oddsapi")},
+                                    resources={k: defs.resources[k] for k in ("lake", "clock")},
                                     repository_def=defs.get_repository_def())
     data = schedule.evaluate_tick(ctx)
     keys = [str(r.partition_key) for r in data.run_requests]

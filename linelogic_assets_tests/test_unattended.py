@@ -19,8 +19,8 @@ from linelogic_assets.bronze.store import BronzeStore
 from linelogic_assets.config import load_config
 from linelogic_assets.definitions import defs
 from linelogic_assets.gold.io_manager import gold_database
+from linelogic_assets.providers.oddsapi.sensors import PregameState
 from linelogic_assets.resources import simulator_for
-from linelogic_assets.sensors.pregame import PregameState
 from linelogic_assets.sensors.results import ResultsState
 from linelogic_assets.silver.io_manager import read_partition
 from linelogic_assets_tests.bronze.test_assets import write_config
@@ -52,7 +52,7 @@ class Daemon:
     def tick_sensor(self, name: str) -> int:
         sensor = defs.get_sensor_def(name)
         ctx = dg.build_sensor_context(instance=self.instance, cursor=self.cursors.get(name), definitions=defs,
-                                      resources={k: defs.resources[k] for k in ("lake", "oddsapi", "alerts")})
+                                      resources={k: defs.resources[k] for k in ("lake", "clock", "oddsapi", "alerts")})
         data = sensor.evaluate_tick(ctx)
         self.cursors[name] = data.cursor
         for rr in data.run_requests or []:

@@ -31,10 +31,11 @@ from linelogic_assets.lake.contracts import (
     too_large,
 )
 from linelogic_assets.partitions import slate_date_in_range, slate_date_range
-from linelogic_assets.providers.balldontlie.client import game_slate_date
+from linelogic_assets.providers.base import Provider
+from linelogic_assets.providers.registry import PROVIDERS_BY_NAME
 from linelogic_assets.redact import one_line
 from linelogic_assets.sports import League, UnknownSportError, league_for
-from linelogic_assets.timeutil import TimestampError, parse_ts
+from linelogic_assets.timeutil import TimestampError
 
 _PATH_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
 _MAX_REASON = 300  # characters: a rejection stays one readable terminal line
@@ -66,84 +67,40 @@ class ImportResult:
     api_version: str = "current"
 
 
-def _oddsapi_events(endpoint: str, body: Any) -> list[dict]:
-    data = body.get("data") if endpoint.startswith("historical_") else body
-    if isinstance(data, dict):
-        return [data]
-    return data if isinstance(data, list) else []
-
-
-def _when(value: Any, what: str) -> datetime:
-    """parse_ts, its error naming the field it came from."""
-    try:
-        return parse_ts(value)
-    except ValueError as err:
-        raise TimestampError(f"{what}: {err}") from None
-
-
-def _slate_of(league: League, value: Any, what: str) -> date:
-    try:
-        return league.slate_date(_when(value, what))
-    except TimestampError:
-        raise
-    except ValueError as err:
-        raise TimestampError(f"{what}: {err}") from None
-
-
-def _max_last_update(events: Iterable[dict]) -> datetime | None:
-    stamps = []
-    for ev in events:
-        for book in ev.get("bookmakers", []) or []:
-            what = f"bookmaker {book.get('key')!r} of event {ev.get('id')!r}"
-            if book.get("last_update"):
-                stamps.append(_when(book["last_update"], f"{what} last_update"))
-            stamps += [_when(m["last_update"], f"{what} market {m.get('key')!r} last_update")
-                       for m in book.get("markets", []) if m.get("last_update")]
-    return max(stamps) if stamps else None
+def _rules(provider: str) -> Provider | None:
+    return PROVIDERS_BY_NAME.get(provider)
 
 
 def slate_dates(provider: str, endpoint: str, classified: Classified, league: League) -> set[date]:
     """The slate dates a response's games fall on; a timestamp it cannot read raises TimestampError."""
+    rules = _rules(provider)
     found: set[date] = set()
+    if rules is None or rules.slate_dates is None:
+        return found
     for body in classified.responses:
-        if provider == "oddsapi" and endpoint != "sports":
-            found |= {_slate_of(league, ev["commence_time"], f"event {ev.get('id')!r} commence_time")
-                      for ev in _oddsapi_events(endpoint, body)}
-        elif provider == "balldontlie":
-            rows = body.get("data")
-            for row in rows if isinstance(rows, list) else [rows]:
-                game = row.get("game") if endpoint == "stats" else row if endpoint == "games" else None
-                if not isinstance(game, dict):
-                    continue
-                try:
-                    d = game_slate_date(game, league)
-                except ValueError as err:
-                    raise TimestampError(f"game {game.get('id')!r} date: {err}") from None
-                if d:
-                    found.add(d)
+        found |= rules.slate_dates(endpoint, body, league)
     return found
 
 
 def snapshot_time(provider: str, endpoint: str, body: Any) -> tuple[datetime | None, str | None]:
     """When the response was observed, and how we know; a timestamp it cannot read raises TimestampError."""
-    if provider != "oddsapi":
+    rules = _rules(provider)
+    if rules is None or rules.snapshot_time is None:
         return None, None
-    if endpoint.startswith("historical_"):
-        return _when(body["timestamp"], "historical timestamp"), "historical_timestamp"
-    if endpoint in ("odds", "event_odds"):
-        latest = _max_last_update(_oddsapi_events(endpoint, body))
-        return latest, "max_last_update" if latest else None
-    if endpoint == "scores":
-        stamps = [_when(ev["last_update"], f"event {ev.get('id')!r} last_update") for ev in body if ev.get("last_update")]
-        return (max(stamps), "max_last_update") if stamps else (None, None)
-    return None, None
+    return rules.snapshot_time(endpoint, body)
 
 
 def _other_sports(provider: str, endpoint: str, classified: Classified, league: League) -> str | None:
     """The events whose sport_key is not the league's, described in a line (None: all match)."""
-    if provider != "oddsapi" or endpoint == "sports":
+    rules = _rules(provider)
+    if rules is None or rules.sport_keys is None:
         return None
-    keys = [ev.get("sport_key") for body in classified.responses for ev in _oddsapi_events(endpoint, body)]
+    keys: list[Any] = []
+    for body in classified.responses:
+        named = rules.sport_keys(endpoint, body)
+        if named is None:  # the endpoint names no sport
+            return None
+        keys += named
     wrong = sorted({repr(k) for k in keys if k != league.sport_key})
     if not wrong:
         return None

@@ -180,7 +180,9 @@ class BronzeSession:
             if targets.lost:
                 problems.append(f"{targets.lost} of {targets.due} window targets lost")
             if targets.events_listing_failed:
-                problems.append("the slate's events could not be listed (see oddsapi_events): its window "
+                provider = manifests[0].get("provider") if manifests else None  # the asset that lists them
+                listing = f"{provider}_events" if provider else "the events asset"
+                problems.append(f"the slate's events could not be listed (see {listing}): its window "
                                 "targets are unknown and none was bought")
         return dg.AssetCheckResult(
             check_name=CHECK_CALLS_COMPLETE,

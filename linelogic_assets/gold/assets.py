@@ -23,8 +23,7 @@ from linelogic_assets.gold.opportunities import searched_cells
 from linelogic_assets.gold.schemas import PARTITION_EXPR
 from linelogic_assets.gold.training import build_training, form_days
 from linelogic_assets.partitions import sport_and_date, sport_date_partitions
-from linelogic_assets.providers.oddsapi.resource import OddsApiResource
-from linelogic_assets.resources import LakeResource
+from linelogic_assets.resources import ClockResource, LakeResource
 from linelogic_assets.silver import checks as check_results
 from linelogic_assets.silver.io_manager import read_range
 from linelogic_assets.sports import league_for
@@ -64,11 +63,11 @@ def _specs(asset: str) -> list[dg.AssetCheckSpec]:
           "CLOSE), with implied and devigged fair probabilities per method and the outlier flag. Metadata "
           "`close_source` counts the events whose CLOSE is the CLOSE window's snapshot and those whose CLOSE fell "
           "back to an earlier one (with the oldest age).", **_gold)
-def book_lines(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi: OddsApiResource,
+def book_lines(context: dg.AssetExecutionContext, lake: LakeResource, clock: ClockResource,
                odds_snapshot: pd.DataFrame, event: pd.DataFrame) -> Iterator:
     sport, day = sport_and_date(context)
     cfg = lake.config
-    points = asof_points(event, odds_snapshot, windows(cfg), run_now(context, oddsapi))
+    points = asof_points(event, odds_snapshot, windows(cfg), run_now(context, clock))
     frame = _stamp(lines_asof(odds_snapshot, points, cfg.gold), sport, day)
     close = close_bucket(cfg)
     source = close_source(points, frame, close, cfg.snapshot_schedule.staleness()[close])
@@ -88,14 +87,14 @@ def book_lines(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi: O
           description="Consensus per event × market × selection × bucket: mean/median price and point, IQR and "
           "std across books, fair probability per devig method, outlier-trimmed and sharp-only fair prices.",
           **_gold)
-def consensus_lines(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi: OddsApiResource,
+def consensus_lines(context: dg.AssetExecutionContext, lake: LakeResource, clock: ClockResource,
                     book_lines: pd.DataFrame, odds_snapshot: pd.DataFrame, event: pd.DataFrame) -> Iterator:
     sport, day = sport_and_date(context)
     cfg = lake.config
     frame = _stamp(consensus(book_lines), sport, day)
     yield dg.Output(frame, metadata={"rows": len(frame), "events": frame["canonical_event_id"].nunique()})
     playing = event[~event["status"].isin(["postponed", "cancelled"])]  # a called-off game owes no more buckets
-    due = asof_points(playing, odds_snapshot, windows(cfg), run_now(context, oddsapi))
+    due = asof_points(playing, odds_snapshot, windows(cfg), run_now(context, clock))
     yield from _results("consensus_lines", checks.GoldInputs(cfg.gold, frame, points=due))
 
 
@@ -115,14 +114,14 @@ def odds_movement_features(context: dg.AssetExecutionContext, lake: LakeResource
     yield from _results("odds_movement_features", checks.GoldInputs(cfg.gold, frame))
 
 
-def run_now(context: dg.AssetExecutionContext, oddsapi: OddsApiResource) -> datetime:
+def run_now(context: dg.AssetExecutionContext, clock: ClockResource) -> datetime:
     """The provider's now, read once per run: every gold step of a run cuts at the same instant, so
     book lines, consensus and training rows agree on which buckets are due even while the clock runs."""
     run = context.instance.get_run_by_id(context.run.run_id)
     held = run.tags.get(NOW_TAG) if run else None
     if held:
         return parse_ts(held)
-    now = oddsapi.now()
+    now = clock.now()
     context.instance.add_run_tags(context.run.run_id, {NOW_TAG: now.isoformat()})
     return now
 
@@ -140,12 +139,12 @@ def form_history(lake: LakeResource, sport: str, day: date, form_games: int) -> 
           check_specs=_specs("pregame_training_rows"),
           description="Leakage-safe rows keyed (canonical_event_id, bucket): labels, consensus and movement from "
           "snapshots at or before the as-of time, team form from games that ended before it.", **_gold)
-def pregame_training_rows(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi: OddsApiResource,
+def pregame_training_rows(context: dg.AssetExecutionContext, lake: LakeResource, clock: ClockResource,
                           consensus_lines: pd.DataFrame, odds_snapshot: pd.DataFrame, event: pd.DataFrame,
                           event_result: pd.DataFrame) -> Iterator:
     sport, day = sport_and_date(context)
     cfg, league = lake.config, league_for(sport)
-    now = run_now(context, oddsapi)
+    now = run_now(context, clock)
     history = form_history(lake, sport, day, cfg.gold.form_games)
     frame = build_training(odds_snapshot, event, event_result, history, cfg.gold, windows(cfg), now,
                            league.max_game_minutes, cons=consensus_lines)

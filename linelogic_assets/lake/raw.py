@@ -92,11 +92,3 @@ def _entries(store: BronzeStore, folder: Path, manifest: dict, cache: _ManifestC
             target = store.root / entry["ref"]
             original = cache.entry(target.parent, target.name)
             yield (original or {**entry, "file": target.name}), target.parent
-
-
-
-
-def bdl_rows(body: object) -> list:
-    """The rows of a BALLDONTLIE response body: its `data` list, or the one object `/x/{id}` answers."""
-    data = body.get("data") if isinstance(body, dict) else None
-    return [data] if isinstance(data, dict) else data if isinstance(data, list) else []

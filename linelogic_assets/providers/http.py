@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 
 import httpx
 
-from linelogic_assets.config import RateLimit, RetryPolicy
 from linelogic_assets.providers import errors as e
+from linelogic_assets.providers.settings import RateLimit, RetryPolicy
 from linelogic_assets.redact import install_log_redaction, redact_headers, redact_params, redact_url
 
 Sleep = Callable[[float], None]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
 
@@ -25,11 +26,13 @@ class Team:
     abbreviation: str
     conference: str  # NBA East/West, NFL AFC/NFC, MLB American/National, NHL Eastern/Western
     division: str
-    balldontlie_id: int | None = None
-    # how BALLDONTLIE spells it where that differs (e.g. "LA Clippers", city "LA")
-    balldontlie_full_name: str | None = None
-    balldontlie_location: str | None = None
     aliases: tuple[str, ...] = field(default_factory=tuple)
+    # per provider (by registry name), from the YAML keys `<provider>_id`, `<provider>_full_name` and
+    # `<provider>_location`: its id for the team, and how it spells the team where that differs
+    # (e.g. "LA Clippers", city "LA"); not hashed, so a Team stays usable as a key
+    provider_ids: Mapping[str, int] = field(default_factory=dict, hash=False)
+    provider_full_names: Mapping[str, str] = field(default_factory=dict, hash=False)
+    provider_locations: Mapping[str, str] = field(default_factory=dict, hash=False)
 
 
 @cache
@@ -37,7 +40,24 @@ def teams_for(league: str) -> tuple[Team, ...]:
     """All current teams of a league (`nba` or `basketball_nba`), in file order."""
     slug = league_for(league).league
     rows = yaml.safe_load((_DIR / f"{slug}.yaml").read_text())
-    return tuple(Team(league=slug, **{**row, "aliases": tuple(row.get("aliases", ()))}) for row in rows)
+    return tuple(_team(slug, row) for row in rows)
+
+
+_OWN = {f.name for f in fields(Team)}
+_PER_PROVIDER = (("_full_name", "provider_full_names"), ("_location", "provider_locations"), ("_id", "provider_ids"))
+
+
+def _team(league: str, row: dict) -> Team:
+    """A Team from its YAML row; a key `<provider>_id|_full_name|_location` goes to that provider's map."""
+    own: dict = {"aliases": tuple(row.get("aliases", ()))}
+    maps: dict[str, dict] = {m: {} for _, m in _PER_PROVIDER}
+    for key, value in row.items():
+        suffix = next((s for s, _ in _PER_PROVIDER if key not in _OWN and key.endswith(s)), None)
+        if suffix is None:
+            own.setdefault(key, value)
+        elif value is not None:
+            maps[dict(_PER_PROVIDER)[suffix]][key.removesuffix(suffix)] = value
+    return Team(league=league, **own, **maps)
 
 
 def normalise_name(name: str) -> str:
@@ -49,7 +69,7 @@ def normalise_name(name: str) -> str:
 class TeamIndex:
     """Exact lookup of a league's teams by any known spelling; never a guess.
 
-    Full names, BALLDONTLIE spellings, "location name", abbreviations, registry aliases and the
+    Full names, providers' own spellings, "location name", abbreviations, registry aliases and the
     manual aliases from `config/mappings/overrides.yaml` all resolve. Anything else returns None,
     and the caller decides (fuzzy matching against a known slate, or quarantine).
     """
@@ -57,12 +77,14 @@ class TeamIndex:
     def __init__(self, league: str, extra_aliases: dict[str, str] | None = None) -> None:
         self.teams = teams_for(league)
         self.by_id = {t.id: t for t in self.teams}
-        self.by_balldontlie_id = {t.balldontlie_id: t for t in self.teams if t.balldontlie_id is not None}
+        self.by_provider_id: dict[str, dict[int, Team]] = {}  # provider → its team id → team
+        for t in self.teams:
+            for provider, pid in t.provider_ids.items():
+                self.by_provider_id.setdefault(provider, {})[pid] = t
         self._by_name: dict[str, Team] = {}
         for t in self.teams:
             spellings = [t.full_name, f"{t.location} {t.name}", t.abbreviation, t.id, *t.aliases]
-            if t.balldontlie_full_name:
-                spellings.append(t.balldontlie_full_name)
+            spellings += [s for s in t.provider_full_names.values() if s]
             for s in spellings:
                 self._by_name.setdefault(normalise_name(s), t)
         for alias, team_id in (extra_aliases or {}).items():
@@ -73,29 +95,6 @@ class TeamIndex:
     def resolve(self, name: object) -> Team | None:
         return self._by_name.get(normalise_name(name)) if isinstance(name, str) and name else None
 
-    def balldontlie(self, obj: object, flat_id: object = None) -> tuple[Team | None, str, str | None]:
-        """(team, BALLDONTLIE's name for it, its BALLDONTLIE id) from a team object or a bare id.
-
-        The id decides; the name is tried when the id is unknown (another league's numbering). An id
-        that is not a whole number, or a name that is not text, is ignored: ("", None) when nothing is left.
-        """
-        if isinstance(obj, dict):
-            tid = _team_id(obj.get("id"))
-            names = (obj.get(k) for k in ("full_name", "display_name", "name"))
-            name = next((n for n in names if isinstance(n, str) and n.strip()), None)
-            team = self.by_balldontlie_id.get(tid) if tid is not None else None
-            shown = name or ("" if tid is None else str(tid))
-            return team or self.resolve(name), shown, None if tid is None else str(tid)
-        tid = _team_id(flat_id)
-        if tid is not None:
-            team = self.by_balldontlie_id.get(tid)
-            return team, team.full_name if team else f"balldontlie team {tid}", str(tid)
-        return None, "", None
-
     def spellings(self, team: Team) -> list[str]:
         return [k for k, v in self._by_name.items() if v is team]
 
-
-def _team_id(value: object) -> int | None:
-    """A BALLDONTLIE team id: a whole number (never a bool, a float, text or an object)."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else None

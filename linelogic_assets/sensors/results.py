@@ -17,8 +17,7 @@ import pandas as pd
 from linelogic_assets.config import IngestConfig
 from linelogic_assets.jobs import results_job
 from linelogic_assets.partitions import partition_key
-from linelogic_assets.providers.oddsapi.resource import OddsApiResource
-from linelogic_assets.resources import LakeResource
+from linelogic_assets.resources import ClockResource, LakeResource
 from linelogic_assets.sensors.lifecycle import TERMINAL, silver_events
 from linelogic_assets.sports import League, league_for
 from linelogic_assets.timeutil import parse_ts
@@ -132,12 +131,12 @@ def build_results_sensor(sport: str) -> dg.SensorDefinition:
         description=f"{league.title} results: after games end, polls scores, results and box scores of the "
         "slate until every game is final, postponed or cancelled (automation.results in config).",
     )
-    def _sensor(context: dg.SensorEvaluationContext, lake: LakeResource, oddsapi: OddsApiResource):
+    def _sensor(context: dg.SensorEvaluationContext, lake: LakeResource, clock: ClockResource):
         cfg = lake.config
         if sport not in cfg.enabled_sports:
             return dg.SkipReason(f"{sport} is disabled in config")
         state = ResultsState.loads(context.cursor)
-        now = oddsapi.now()
+        now = clock.now()
         events = silver_events(lake.root, sport, slates_in_reach(now, cfg, league))
         events = events.drop_duplicates("canonical_event_id")
         tick = evaluate(state, events, now, cfg)

@@ -9,38 +9,37 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import pandas as pd
+import pyarrow as pa
 
 from linelogic_assets.lake.quarantine import Quarantine
 from linelogic_assets.lake.raw import partition_responses
 from linelogic_assets.partitions import sport_and_date, sport_date_partitions
-from linelogic_assets.providers.balldontlie.assets import (
-    balldontlie_games,
-    balldontlie_injuries,
-    balldontlie_lineups,
-    balldontlie_players,
-    balldontlie_stats,
-    balldontlie_teams,
-)
-from linelogic_assets.providers.oddsapi.assets import oddsapi_events, oddsapi_odds, oddsapi_scores
-from linelogic_assets.providers.oddsapi.resource import OddsApiResource
+from linelogic_assets.providers.registry import PROVIDERS
 from linelogic_assets.registry.overrides import load_overrides
 from linelogic_assets.registry.teams import TeamIndex
-from linelogic_assets.resources import LakeResource
+from linelogic_assets.resources import ClockResource, LakeResource
 from linelogic_assets.silver import checks
 from linelogic_assets.silver.events import build_events, load_event_keys
 from linelogic_assets.silver.io_manager import write_quarantine
-from linelogic_assets.silver.odds import ODDS_ENDPOINTS, OddsPartition, normalise_partitions
-from linelogic_assets.silver.people import build_people
+from linelogic_assets.silver.odds import OddsPartition
+from linelogic_assets.silver.people import PeopleBuild
+from linelogic_assets.silver.schemas import SCHEMAS, empty, typed
 from linelogic_assets.silver.teams import build_teams
 from linelogic_assets.sports import league_for
 
 GROUP = "silver"
 IO = "silver_io"
 _part = dict(group_name=GROUP, partitions_def=sport_date_partitions)
+_PEOPLE_TABLES = ("player", "player_provider_map", "injuries", "lineups", "game_team_stats", "game_player_stats")
 
 
 def _out(description: str) -> dg.AssetOut:
     return dg.AssetOut(io_manager_key=IO, kinds={"parquet"}, description=description)
+
+
+def _deps(asset: str) -> list[str]:
+    """The bronze assets a silver asset reads: every provider's, in registry order."""
+    return [name for p in PROVIDERS for name in p.silver_deps.get(asset, ())]
 
 
 @dg.multi_asset(
@@ -50,11 +49,11 @@ def _out(description: str) -> dg.AssetOut:
         "event_provider_map": _out("Provider event id → canonical event, with match confidence and method."),
         "team_provider_map": _out("Provider team id or spelling → canonical team."),
     },
-    deps=[oddsapi_events, oddsapi_odds, oddsapi_scores, balldontlie_games, balldontlie_stats, balldontlie_teams],
+    deps=_deps("silver_events"),
     check_specs=checks.specs("event"),
     **_part,
 )
-def silver_events(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi: OddsApiResource) -> Iterator:
+def silver_events(context: dg.AssetExecutionContext, lake: LakeResource, clock: ClockResource) -> Iterator:
     sport, day = sport_and_date(context)
     league, cfg = league_for(sport), lake.config
     quarantine = Quarantine(sport, "event")
@@ -67,12 +66,12 @@ def silver_events(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi
             meta.update(build.stats, quarantined=len(quarantine.records))
         yield dg.Output(frame, output_name=name, metadata=meta)
     yield from checks.results("event", checks.CheckInputs(
-        sport, league.league, oddsapi.now(), quarantine, events=build.frames["event"],
+        sport, league.league, clock.now(), quarantine, events=build.frames["event"],
         results=build.frames["event_result"], event_map=build.frames["event_provider_map"]))
 
 
 @dg.asset(
-    io_manager_key=IO, kinds={"parquet"}, deps=[oddsapi_odds],
+    io_manager_key=IO, kinds={"parquet"}, deps=_deps("odds_snapshot"),
     ins={"event": dg.AssetIn("event"), "event_provider_map": dg.AssetIn("event_provider_map")},
     check_specs=checks.specs("odds_snapshot"),
     description="Every observed price: event × snapshot time × book × market × selection, decimal and "
@@ -80,18 +79,22 @@ def silver_events(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi
     "never stored.",
     **_part,
 )
-def odds_snapshot(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi: OddsApiResource,
+def odds_snapshot(context: dg.AssetExecutionContext, lake: LakeResource, clock: ClockResource,
                   event: pd.DataFrame, event_provider_map: pd.DataFrame) -> Iterator:
     sport, day = sport_and_date(context)
     league = league_for(sport)
     quarantine = Quarantine(sport, "odds_snapshot")
-    responses = partition_responses(lake.bronze(), "oddsapi", sport, day, ODDS_ENDPOINTS)
-    # nothing observed can postdate both the provider's clock (the simulator's, in demo) and ours: the
+    # nothing observed can postdate both the providers' clock (the simulator's, in demo) and ours: the
     # normaliser quarantines what does, and the check guards the stored rows with the same now
-    now = max(oddsapi.now(), datetime.now(UTC))
-    [(rows, stats)] = normalise_partitions([OddsPartition(sport, league.slate_bounds_utc(day), responses,
-                                                          load_event_keys(event_provider_map, event), quarantine)],
-                                           now=now)
+    now = max(clock.now(), datetime.now(UTC))
+    built = []
+    for p in PROVIDERS:
+        if p.odds is not None:
+            responses = partition_responses(lake.bronze(), p.name, sport, day, p.odds_endpoints)
+            keys = load_event_keys(event_provider_map, event, p.name)
+            [part] = p.odds([OddsPartition(sport, league.slate_bounds_utc(day), responses, keys, quarantine)], None, now)
+            built.append(part)
+    rows, stats = built[0] if len(built) == 1 else _joined(built)
     write_quarantine(lake.root, quarantine, day)
     frame = rows.to_pandas()  # the checks read pandas; the IO manager writes the Arrow table as is
     yield dg.Output(rows, metadata={
@@ -103,8 +106,8 @@ def odds_snapshot(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi
 
 
 @dg.asset(
-    io_manager_key=IO, kinds={"parquet"}, deps=[balldontlie_teams], check_specs=checks.specs("team"),
-    description="The league's canonical teams (registry), with BALLDONTLIE's ids; unknown provider teams "
+    io_manager_key=IO, kinds={"parquet"}, deps=_deps("team"), check_specs=checks.specs("team"),
+    description="The league's canonical teams (registry), with their provider ids; unknown provider teams "
     "are quarantined.",
     **_part,
 )
@@ -131,7 +134,7 @@ def team(context: dg.AssetExecutionContext, lake: LakeResource) -> Iterator:
     },
     ins={"event": dg.AssetIn("event"), "event_provider_map": dg.AssetIn("event_provider_map"),
          "event_result": dg.AssetIn("event_result")},
-    deps=[balldontlie_players, balldontlie_stats, balldontlie_injuries, balldontlie_lineups],
+    deps=_deps("silver_people"),
     check_specs=checks.specs("player") + checks.specs("game_team_stats"),
     **_part,
 )
@@ -141,10 +144,14 @@ def silver_people(context: dg.AssetExecutionContext, lake: LakeResource, event: 
     league = league_for(sport)
     quarantine = Quarantine(sport, "player")
     index = TeamIndex(sport, load_overrides(lake.config.overrides_file()).aliases(sport))
-    bdl = event_provider_map[event_provider_map["provider"] == "balldontlie"]
-    game_map = dict(zip(bdl["provider_event_id"], bdl["canonical_event_id"], strict=True))
     home_of = dict(zip(event["canonical_event_id"], event["home_team_id"], strict=True))
-    build = build_people(lake.bronze(), league, day, index, game_map, home_of, quarantine)
+    builds = []
+    for p in PROVIDERS:
+        if p.people is not None:
+            mine = event_provider_map[event_provider_map["provider"] == p.name]
+            game_map = dict(zip(mine["provider_event_id"], mine["canonical_event_id"], strict=True))
+            builds.append(p.people(lake.bronze(), league, day, index, game_map, home_of, quarantine))
+    build = builds[0] if len(builds) == 1 else _joined_people(builds)
     write_quarantine(lake.root, quarantine, day)
     for name, frame in build.frames.items():
         meta = {"rows": len(frame)}
@@ -155,6 +162,29 @@ def silver_people(context: dg.AssetExecutionContext, lake: LakeResource, event: 
                                 team_stats=build.frames["game_team_stats"])
     yield from checks.results("player", inputs)
     yield from checks.results("game_team_stats", inputs)
+
+
+def _joined(built: list[tuple[pa.Table, dict[str, int]]]) -> tuple[pa.Table, dict[str, int]]:
+    """Several odds providers' rows as one table, their stats summed."""
+    if not built:
+        return empty("odds_snapshot"), {}
+    stats: dict[str, int] = {}
+    for _, s in built:
+        for k, n in s.items():
+            stats[k] = stats.get(k, 0) + n
+    return pa.concat_tables([rows for rows, _ in built]), stats
+
+
+def _joined_people(builds: list[PeopleBuild]) -> PeopleBuild:
+    """Several people providers' tables as one build, their stats summed."""
+    if not builds:
+        return PeopleBuild({t: typed(t, pd.DataFrame(columns=SCHEMAS[t].names)) for t in _PEOPLE_TABLES}, {})
+    frames = {t: typed(t, pd.concat([b.frames[t] for b in builds], ignore_index=True)) for t in builds[0].frames}
+    stats: dict[str, int] = {}
+    for b in builds:
+        for k, n in b.stats.items():
+            stats[k] = stats.get(k, 0) + n
+    return PeopleBuild(frames, stats)
 
 
 silver_assets = [silver_events, odds_snapshot, team, silver_people]

@@ -9,8 +9,12 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 
+from linelogic_assets.providers.registry import PROVIDERS
+
 TS = pa.timestamp("us", tz="UTC")
 S = pa.string()
+# the provider whose ids the team and player tables carry, and that column's name (named after it)
+ID_PROVIDER, ID_COLUMN = next((p.name, p.id_column) for p in PROVIDERS if p.id_column)
 
 SCHEMAS: dict[str, pa.Schema] = {
     "event": pa.schema([
@@ -31,7 +35,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     ]),
     "team": pa.schema([
         ("canonical_team_id", S), ("sport", S), ("league", S), ("full_name", S), ("location", S), ("name", S),
-        ("abbreviation", S), ("conference", S), ("division", S), ("balldontlie_id", pa.int64()),
+        ("abbreviation", S), ("conference", S), ("division", S), (ID_COLUMN, pa.int64()),
     ]),
     "team_provider_map": pa.schema([
         ("provider", S), ("provider_team_id", S), ("canonical_team_id", S), ("sport", S),
@@ -41,7 +45,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("canonical_player_id", S), ("sport", S), ("first_name", S), ("last_name", S), ("position", S),
         ("height", S), ("weight", S), ("jersey_number", S), ("college", S), ("country", S),
         ("draft_year", pa.int32()), ("draft_round", pa.int32()), ("draft_number", pa.int32()),
-        ("team_id", S), ("balldontlie_id", pa.int64()), ("raw_ref", S),
+        ("team_id", S), (ID_COLUMN, pa.int64()), ("raw_ref", S),
     ]),
     "player_provider_map": pa.schema([
         ("provider", S), ("provider_player_id", S), ("canonical_player_id", S), ("sport", S), ("created_at", TS),

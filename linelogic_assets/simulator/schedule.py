@@ -18,8 +18,6 @@ DURATION_MIN = {"nba": 150, "nfl": 195, "mlb": 180, "nhl": 150}
 # Odds open this long before commence (NFL lines hang a week ahead).
 LEAD_MIN = {"nba": 48 * 60, "nhl": 48 * 60, "mlb": 48 * 60, "nfl": 6 * 24 * 60}
 POSTPONE_RATE = 0.003
-# BALLDONTLIE game ids: base + (season - 2000) * 10_000 + index + 1, so an id decodes to its game.
-BDL_GAME_BASE = {"nba": 15_000_000, "nfl": 7_000_000, "mlb": 5_000_000, "nhl": 9_000_000}
 
 _DAY = timedelta(days=1)
 _WEEKDAY_WEIGHT = {  # Mon..Sun relative slate sizes
@@ -50,9 +48,8 @@ class Game:
 
     league: str
     season: int
-    index: int
+    index: int  # its place in the season's schedule: a provider derives its own game ids from it
     event_id: str
-    balldontlie_id: int
     home: Team
     away: Team
     commence_time: datetime  # aware UTC
@@ -251,7 +248,6 @@ def season_schedule(league: str, season: int, seed: int) -> Season:
                 season=season,
                 index=idx,
                 event_id=hex_id(seed, league, season, idx, "event"),
-                balldontlie_id=BDL_GAME_BASE[league] + (season - 2000) * 10_000 + idx + 1,
                 home=teams[h],
                 away=teams[a],
                 commence_time=commence,
@@ -272,17 +268,6 @@ def season_schedule(league: str, season: int, seed: int) -> Season:
         by_event_id={g.event_id: g for g in games},
         by_slate={d: tuple(v) for d, v in by_slate.items()},
     )
-
-
-def game_by_bdl_id(league: str, bdl_id: int, seed: int) -> Game | None:
-    rel = bdl_id - BDL_GAME_BASE[league] - 1
-    if rel < 0:
-        return None
-    season, idx = 2000 + rel // 10_000, rel % 10_000
-    if not 1990 <= season <= 2100:
-        return None
-    games = season_schedule(league, season, seed).games
-    return games[idx] if idx < len(games) else None
 
 
 def games_between(league: str, lo_ts: int, hi_ts: int, seed: int) -> list[Game]:

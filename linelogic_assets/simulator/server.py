@@ -78,16 +78,16 @@ def serve_forever(settings: SimulatorSettings, host: str = "127.0.0.1", port: in
     leave a server that a supervisor cannot stop."""
     import signal
 
+    from linelogic_assets.providers.registry import PROVIDERS
+
     from .core import Simulator
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     server = Simulator(settings).serve(host, port)
     try:
-        print(
-            f"LineLogic simulator on {server.url} (Odds API: /v4/..., BALLDONTLIE: /v1, /nba/v1, /nfl/v1, /mlb/v1)",
-            flush=True,
-        )
+        routes = ", ".join(f"{p.title}: {p.routes}" for p in PROVIDERS if p.routes)
+        print(f"LineLogic simulator on {server.url} ({routes})", flush=True)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:

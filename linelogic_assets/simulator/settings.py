@@ -67,16 +67,21 @@ class MarketScenario(_Strict):
     retail_extra_lag_minutes: int = Field(0, ge=0)
 
 
-class SimulatorSettings(_Strict):
+class SimulatorCore(_Strict):
+    """What the simulated world shares: its seed, clock, faults and market; each provider's part adds its own
+    fields (keys, quotas, tiers) from its package."""
+
     seed: int = 1
-    oddsapi_keys: list[str] = ["demo"]
-    balldontlie_keys: list[str] = ["demo"]
-    oddsapi_monthly_quota: int = Field(20_000_000, ge=0)  # credits per key before OUT_OF_USAGE_CREDITS
-    oddsapi_rate_per_second: float = Field(30.0, gt=0)  # EXCEEDED_FREQ_LIMIT above this
-    balldontlie_tier: str = Field("GOAT", pattern="^(FREE|ALL-STAR|GOAT)$")
-    # requests per minute per tier; None disables the simulator's BALLDONTLIE rate limit
-    balldontlie_rate_per_minute: dict[str, int] | None = {"FREE": 5, "ALL-STAR": 60, "GOAT": 600}
-    historical_interval_minutes: int = Field(5, ge=1)  # snapshot cadence (10 before 2022-09)
     clock: ClockSettings = ClockSettings()
     faults: FaultSettings = FaultSettings()
     market: MarketScenario = MarketScenario()  # news flow and retail lag (see MarketScenario)
+
+
+def _provider_parts() -> tuple[type[BaseModel], ...]:
+    from linelogic_assets.providers.registry import PROVIDERS
+
+    return tuple(p.simulator_settings for p in PROVIDERS if p.simulator_settings is not None)
+
+
+class SimulatorSettings(*_provider_parts(), SimulatorCore):
+    """The `simulator:` section: the shared world's settings plus every provider part's."""

@@ -1,7 +1,8 @@
 from datetime import UTC, datetime, timedelta
 
-from linelogic_assets.bronze.planning import CLOSE_EPSILON, plan_calls, window_targets
+from linelogic_assets.bronze.planning import CLOSE_EPSILON, window_targets
 from linelogic_assets.config import SnapshotSchedule
+from linelogic_assets.providers.oddsapi.planning import plan_calls
 
 
 def test_targets_never_look_ahead_and_shared_calls_cover_close_games() -> None:
@@ -39,7 +40,7 @@ def test_per_window_staleness_shares_more_and_still_never_looks_ahead() -> None:
 
 def test_held_snapshots_serve_targets_without_look_ahead_or_staleness() -> None:
     from linelogic_assets.bronze.checkpoints import Checkpoint
-    from linelogic_assets.bronze.planning import Held, covers, plan_slate
+    from linelogic_assets.providers.oddsapi.planning import Held, covers, plan_slate
 
     schedule = SnapshotSchedule()
     stale = schedule.staleness()

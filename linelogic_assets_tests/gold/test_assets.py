@@ -23,8 +23,7 @@ from linelogic_assets.gold.training import build_training
 from linelogic_assets.lake.checks import Outcome
 from linelogic_assets.lakesql import query
 from linelogic_assets.partitions import partition_key
-from linelogic_assets.providers.oddsapi.resource import OddsApiResource
-from linelogic_assets.resources import LakeResource
+from linelogic_assets.resources import ClockResource, LakeResource
 from linelogic_assets.silver.io_manager import read_partition
 from linelogic_assets.sports import league_for
 from linelogic_assets_tests.conftest import NBA_DEMO_DAYS, nba_demo_copy
@@ -126,7 +125,7 @@ def _inputs(root: Path, day: str) -> dict:
     return dict(odds=read_partition(root, "odds_snapshot", NBA, day), events=read_partition(root, "event", NBA, day),
                 results=read_partition(root, "event_result", NBA, day),
                 history=form_history(LakeResource(), NBA, date.fromisoformat(day), cfg.gold.form_games),
-                settings=cfg.gold, windows=windows(cfg), now=OddsApiResource().now(),
+                settings=cfg.gold, windows=windows(cfg), now=ClockResource().now(),
                 game_minutes=league_for(NBA).max_game_minutes)
 
 
@@ -205,7 +204,7 @@ def test_every_gold_step_of_a_run_cuts_at_one_provider_now(tmp_path, monkeypatch
 
     monkeypatch.setenv("LINELOGIC_DATA_ROOT", str(tmp_path / "lake"))
     config = write_config(tmp_path, simulator__clock={"start": "2025-11-18T23:00:00Z", "speed": 0})
-    oddsapi = OddsApiResource(config_path=config)
+    oddsapi = ClockResource(config_path=config)
     sim = simulator_for(load_config(config))
     seen = []
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from linelogic_assets.config import RateLimit, RetryPolicy
 from linelogic_assets.providers import errors as e
 from linelogic_assets.providers.balldontlie.client import BallDontLieClient
 from linelogic_assets.providers.http import CircuitBreaker, TokenBucket
 from linelogic_assets.providers.oddsapi.client import OddsApiClient
 from linelogic_assets.providers.oddsapi.quota import QuotaLedger
+from linelogic_assets.providers.settings import RateLimit, RetryPolicy
 from linelogic_assets.simulator import Simulator
 from linelogic_assets.simulator.settings import FaultSettings, SimulatorSettings
 from linelogic_assets_tests.simulator.test_serve_cli import _free_port

@@ -44,7 +44,7 @@ def test_aliases_resolve_to_one_team() -> None:
 
 def test_providers_with_different_spellings_match_one_event() -> None:
     bdl = sight("balldontlie", "101", "LA Clippers", "Boston Celtics", _at(0, 30), _at(12),
-                home_hint=TeamIndex("basketball_nba").by_balldontlie_id[13])
+                home_hint=TeamIndex("basketball_nba").by_provider_id["balldontlie"][13])
     odds = sight("oddsapi", "abc", "Los Angeles Clippers", "Boston Celtics", _at(0, 30), _at(11))
     result = run("basketball_nba", NBA_DAY, [bdl, odds])
     assert len(result.events) == 1 and not result.quarantined

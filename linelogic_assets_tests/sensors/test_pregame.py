@@ -12,8 +12,8 @@ from linelogic_assets.bronze.planning import CLOSE_EPSILON
 from linelogic_assets.config import load_config
 from linelogic_assets.definitions import defs
 from linelogic_assets.providers.oddsapi.resource import OddsApiResource
+from linelogic_assets.providers.oddsapi.sensors import PregameState, evaluate
 from linelogic_assets.resources import LakeResource, simulator_for
-from linelogic_assets.sensors.pregame import PregameState, evaluate
 from linelogic_assets.sports import league_for
 from linelogic_assets_tests.bronze.test_assets import write_config
 from linelogic_assets_tests.loopback import LoopbackServer
@@ -328,7 +328,7 @@ def test_a_window_asked_after_its_target_is_flagged_late_and_one_after_tip_off_i
 
 
 def test_the_lead_covers_the_tick_gap_at_the_clock_speed_within_the_windows_staleness() -> None:
-    from linelogic_assets.sensors.pregame import window_lead
+    from linelogic_assets.providers.oddsapi.sensors import window_lead
 
     cfg = _cfg()
     auto = cfg.automation.pregame

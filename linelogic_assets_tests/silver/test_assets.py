@@ -14,9 +14,9 @@ import pytest
 from linelogic_assets.bronze.store import BronzeStore
 from linelogic_assets.lake.paths import partition_file, quarantine_file
 from linelogic_assets.partitions import partition_key, sport_date_partitions
+from linelogic_assets.providers.oddsapi import normalise as odds
 from linelogic_assets.providers.oddsapi.resource import OddsApiResource
-from linelogic_assets.resources import LakeResource
-from linelogic_assets.silver import odds
+from linelogic_assets.resources import ClockResource, LakeResource
 from linelogic_assets.silver.assets import odds_snapshot, silver_events, silver_people, team
 from linelogic_assets.silver.io_manager import SilverIOManager
 from linelogic_assets_tests.bronze.test_assets import run_bronze, write_config
@@ -28,7 +28,8 @@ SILVER = [silver_events, odds_snapshot, team, silver_people]
 
 def silver_resources(config_path: str | None = None) -> dict:
     lake = LakeResource(config_path=config_path)
-    return {"lake": lake, "oddsapi": OddsApiResource(config_path=config_path), "silver_io": SilverIOManager(lake=lake)}
+    return {"lake": lake, "oddsapi": OddsApiResource(config_path=config_path), "clock": ClockResource(config_path=config_path),
+            "silver_io": SilverIOManager(lake=lake)}
 
 
 def run_silver(sport: str, day: str, config_path: str | None = None, assets=SILVER, **kw) -> dg.ExecuteInProcessResult:

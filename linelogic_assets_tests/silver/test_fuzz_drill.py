@@ -38,13 +38,16 @@ import pytest
 from linelogic_assets.bronze.importer import ImportRejected, import_file
 from linelogic_assets.bronze.store import BronzeStore
 from linelogic_assets.lake.quarantine import Quarantine
-from linelogic_assets.lake.raw import bdl_rows, partition_responses
+from linelogic_assets.lake.raw import partition_responses
+from linelogic_assets.providers.balldontlie.events import bdl_game_day
+from linelogic_assets.providers.balldontlie.people import build_people
+from linelogic_assets.providers.balldontlie.rows import bdl_rows
+from linelogic_assets.providers.oddsapi.normalise import ODDS_ENDPOINTS, normalise_partitions
 from linelogic_assets.registry.overrides import Overrides
 from linelogic_assets.registry.teams import TeamIndex
 from linelogic_assets.silver.coerce import BadValue
-from linelogic_assets.silver.events import bdl_game_day, build_events
-from linelogic_assets.silver.odds import ODDS_ENDPOINTS, OddsPartition, normalise_partitions
-from linelogic_assets.silver.people import build_people
+from linelogic_assets.silver.events import build_events
+from linelogic_assets.silver.odds import OddsPartition
 from linelogic_assets.silver.teams import build_teams
 from linelogic_assets.sports import League, league_for
 from linelogic_assets.timeutil import parse_ts

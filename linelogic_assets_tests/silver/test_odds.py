@@ -13,13 +13,12 @@ from linelogic_assets.bronze.store import BronzeStore
 from linelogic_assets.lake.quarantine import Quarantine
 from linelogic_assets.lake.raw import partition_responses
 from linelogic_assets.odds_math import american_to_decimal, decimal_to_american
+from linelogic_assets.providers.oddsapi.normalise import normalise_partitions, slate_events
 from linelogic_assets.silver.odds import (
     EventKey,
     OddsPartition,
     _record_and_line_hashes,
-    normalise_partitions,
     record_hash,
-    slate_events,
 )
 from linelogic_assets.sports import league_for
 

@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 
 from linelogic_assets.lake.quarantine import Quarantine
 from linelogic_assets.lake.raw import RawResponse
-from linelogic_assets.silver.odds import EventKey, OddsPartition, normalise_partitions
+from linelogic_assets.providers.oddsapi.normalise import normalise_partitions
+from linelogic_assets.silver.odds import EventKey, OddsPartition
 from linelogic_assets.silver.schemas import conform
 from linelogic_assets.sports import league_for
 from linelogic_assets.timeutil import parse_ts

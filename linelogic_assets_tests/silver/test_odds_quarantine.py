@@ -23,12 +23,12 @@ from linelogic_assets.lake.paths import quarantine_file
 from linelogic_assets.lake.quarantine import Quarantine
 from linelogic_assets.lake.raw import partition_responses
 from linelogic_assets.odds_math import american_to_decimal, decimal_to_american
+from linelogic_assets.providers.oddsapi.normalise import normalise_partitions
 from linelogic_assets.silver import checks
 from linelogic_assets.silver.odds import (
     ODDS_KEY,
     EventKey,
     OddsPartition,
-    normalise_partitions,
 )
 from linelogic_assets.silver.odds_rules import PROBLEMS
 from linelogic_assets.sports import league_for

@@ -10,6 +10,7 @@ import numpy as np
 import pydantic
 import pytest
 
+from linelogic_assets.providers.balldontlie.simulator import game_id
 from linelogic_assets.simulator import SimClock, Simulator, SimulatorSettings
 from linelogic_assets.simulator.books import BOOKS, BY_KEY
 from linelogic_assets.simulator.lines import DEFAULT_MARKET, book_quote, game_path, track, tracks
@@ -258,7 +259,7 @@ def test_both_providers_and_the_truth_agree_under_a_scenario() -> None:
         row = scores[g.event_id]
         assert row["scores"] == [{"name": g.home_team, "score": str(truth.home_score)},
                                  {"name": g.away_team, "score": str(truth.away_score)}]
-        b = bdl[g.balldontlie_id]
+        b = bdl[game_id(g)]
         assert (b["home_team_score"], b["visitor_team_score"]) == (truth.home_score, truth.away_score)
         changed += (truth.home_score, truth.away_score) != (default.truth(g).home_score, default.truth(g).away_score)
     assert len(games) >= 5 and changed >= 1  # a different world, told the same way by both providers

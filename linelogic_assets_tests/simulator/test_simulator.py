@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 import pytest
 
+from linelogic_assets.providers.balldontlie.simulator import game_id
 from linelogic_assets.simulator import SimClock, Simulator, SimulatorSettings
 from linelogic_assets.simulator.books import BY_KEY
 from linelogic_assets.simulator.settings import FaultSettings, SchemaDrift
@@ -291,7 +292,7 @@ def test_ground_truth_matches_both_providers() -> None:
         truth = sim.truth(g)
         row = scores[g.event_id]
         assert row["completed"] and row["scores"][0] == {"name": g.home_team, "score": str(truth.home_score)}
-        b = bdl[g.balldontlie_id]
+        b = bdl[game_id(g)]
         assert (b["status"], b["home_team_score"], b["visitor_team_score"]) == (
             "Final",
             truth.home_score,
@@ -300,7 +301,7 @@ def test_ground_truth_matches_both_providers() -> None:
         assert truth.home_score != truth.away_score  # no ties in the NBA
         stats = (
             bdl_client(sim)
-            .get("/v1/stats", params={"game_ids[]": g.balldontlie_id, "per_page": 100})
+            .get("/v1/stats", params={"game_ids[]": game_id(g), "per_page": 100})
             .json()["data"]
         )
         home_id = b["home_team"]["id"]
@@ -314,7 +315,7 @@ def test_nba_status_moves_with_the_clock() -> None:
     client = bdl_client(sim)
 
     def status() -> dict:
-        return client.get(f"/v1/games/{g.balldontlie_id}").json()["data"]
+        return client.get(f"/v1/games/{game_id(g)}").json()["data"]
 
     sim.clock.set(g.commence_time - timedelta(hours=1))
     before = status()
@@ -691,16 +692,16 @@ def test_bdl_injuries_and_lineups() -> None:
     assert {i["status"] for i in injuries} <= {"Out", "Questionable", "Day-To-Day", "Out For Season"}
     assert all(set(i) == {"player", "return_date", "description", "status"} for i in injuries)
     g = next(g for g in sim.games("nba", date(2025, 11, 29)) if not g.postponed)
-    rows = client.get("/v1/lineups", params={"game_ids[]": g.balldontlie_id, "per_page": 100}).json()["data"]
+    rows = client.get("/v1/lineups", params={"game_ids[]": game_id(g), "per_page": 100}).json()["data"]
     assert sum(r["starter"] for r in rows) == 10 and len(rows) > 20
     assert (
         set(rows[0]) == {"id", "game_id", "starter", "position", "player", "team"}
         and "team_id" in rows[0]["player"]
     )
     future = next(g for g in sim.games("nba", date(2025, 12, 5)) if not g.postponed)
-    assert client.get("/v1/lineups", params={"game_ids": future.balldontlie_id}).json()["data"] == []
+    assert client.get("/v1/lineups", params={"game_ids": game_id(future)}).json()["data"] == []
     old = sim.games("nba", date(2024, 11, 29))[0]
-    assert client.get("/v1/lineups", params={"game_ids": old.balldontlie_id}).json()["data"] == []
+    assert client.get("/v1/lineups", params={"game_ids": game_id(old)}).json()["data"] == []
     assert client.get("/v1/lineups").status_code == 400
 
 
@@ -751,7 +752,7 @@ def test_postponed_games_disappear_and_never_finish() -> None:
     ids = [e["id"] for e in get_odds(sim, "/v4/sports/basketball_nba/events").json()]
     assert g.event_id in ids
     sim.clock.set(g.end_time + timedelta(days=1))
-    assert bdl_client(sim).get(f"/v1/games/{g.balldontlie_id}").json()["data"]["status"] == "Postponed"
+    assert bdl_client(sim).get(f"/v1/games/{game_id(g)}").json()["data"]["status"] == "Postponed"
     sim.clock.set(g.postponed_at + timedelta(minutes=5))
     assert g.event_id not in [e["id"] for e in get_odds(sim, "/v4/sports/basketball_nba/events").json()]
 

@@ -7,16 +7,15 @@ from datetime import date
 
 import httpx
 
-from linelogic_assets.config import RateLimit, RetryPolicy
 from linelogic_assets.providers import errors as e
+from linelogic_assets.providers.balldontlie.settings import PATH_PREFIX
 from linelogic_assets.providers.http import ApiResponse, HttpCore, error_body, parse_retry_after
+from linelogic_assets.providers.settings import RateLimit, RetryPolicy
 from linelogic_assets.redact import register_secret
 from linelogic_assets.sports import League, league_for
 from linelogic_assets.timeutil import parse_ts
 
 PROVIDER = "balldontlie"
-# each league's API path; a league missing here has no BALLDONTLIE API
-PATH_PREFIX = {"nba": "/v1", "nfl": "/nfl/v1", "mlb": "/mlb/v1"}
 MAX_PER_PAGE = 100
 
 

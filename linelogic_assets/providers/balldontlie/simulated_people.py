@@ -114,7 +114,8 @@ class Player:
 
 
 def team_bdl_id(team: Team, teams: tuple[Team, ...]) -> int:
-    return team.balldontlie_id if team.balldontlie_id is not None else teams.index(team) + 1
+    bdl_id = team.provider_ids.get("balldontlie")
+    return bdl_id if bdl_id is not None else teams.index(team) + 1
 
 
 @cache

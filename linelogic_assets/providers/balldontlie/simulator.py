@@ -22,8 +22,28 @@ from linelogic_assets.simulator import faults as F
 from linelogic_assets.simulator.limits import SlidingWindow
 from linelogic_assets.simulator.lines import path_of, progress
 from linelogic_assets.simulator.responses import SimResponse, iso_ms, iso_z
-from linelogic_assets.simulator.schedule import DURATION_MIN, Game, game_by_bdl_id, season_schedule
+from linelogic_assets.simulator.schedule import DURATION_MIN, Game, season_schedule
 from linelogic_assets.sports import BY_LEAGUE
+
+# its game ids: base + (season - 2000) * 10_000 + index + 1, so an id decodes to its game.
+GAME_BASE = {"nba": 15_000_000, "nfl": 7_000_000, "mlb": 5_000_000, "nhl": 9_000_000}
+
+
+def game_id(g: Game) -> int:
+    """The BALLDONTLIE id of a simulated game, from its place in the season's schedule."""
+    return GAME_BASE[g.league] + (g.season - 2000) * 10_000 + g.index + 1
+
+
+def game_by_bdl_id(league: str, bdl_id: int, seed: int) -> Game | None:
+    rel = bdl_id - GAME_BASE[league] - 1
+    if rel < 0:
+        return None
+    season, idx = 2000 + rel // 10_000, rel % 10_000
+    if not 1990 <= season <= 2100:
+        return None
+    games = season_schedule(league, season, seed).games
+    return games[idx] if idx < len(games) else None
+
 
 AUTH_ERROR = "You either need an API key or your account tier does not have access to the endpoint"
 _TIER_RANK = {"FREE": 0, "ALL-STAR": 1, "GOAT": 2}
@@ -201,9 +221,9 @@ class BallDontLie:
                 "id": tid,
                 "conference": team.conference,
                 "division": team.division,
-                "city": team.balldontlie_location or team.location,
+                "city": team.provider_locations.get("balldontlie") or team.location,
                 "name": team.name,
-                "full_name": team.balldontlie_full_name or team.full_name,
+                "full_name": team.provider_full_names.get("balldontlie") or team.full_name,
                 "abbreviation": team.abbreviation,
             }
         if team.league == "nfl":
@@ -211,12 +231,12 @@ class BallDontLie:
                 "id": tid,
                 "conference": team.conference,
                 "division": team.division.upper(),
-                "location": team.balldontlie_location or team.location,
+                "location": team.provider_locations.get("balldontlie") or team.location,
                 "name": team.name,
-                "full_name": team.balldontlie_full_name or team.full_name,
+                "full_name": team.provider_full_names.get("balldontlie") or team.full_name,
                 "abbreviation": team.abbreviation,
             }
-        full = team.balldontlie_full_name or team.full_name
+        full = team.provider_full_names.get("balldontlie") or team.full_name
         return {
             "id": tid,
             "slug": re.sub(r"[^a-z0-9]+", "-", full.lower()).strip("-"),
@@ -224,7 +244,7 @@ class BallDontLie:
             "display_name": full,
             "short_display_name": team.name,
             "name": team.name,
-            "location": team.balldontlie_location or team.location,
+            "location": team.provider_locations.get("balldontlie") or team.location,
             "league": team.conference,
             "division": team.division,
         }
@@ -368,10 +388,10 @@ class BallDontLie:
                 continue
             if start and g.slate_date < start or end and g.slate_date > end:
                 continue
-            if weeks and g.week not in weeks or game_ids and g.balldontlie_id not in game_ids:
+            if weeks and g.week not in weeks or game_ids and game_id(g) not in game_ids:
                 continue
             out.append(g)
-        return sorted(set(out), key=lambda g: g.balldontlie_id)
+        return sorted(set(out), key=game_id)
 
     def _state(self, g: Game, now: datetime) -> tuple[str, int, int, int, int, float]:
         """(phase, home, away, period index (0-based), share of period) with phase
@@ -411,7 +431,7 @@ class BallDontLie:
             secs = int((1 - frac) * (720 if c < 4 else 300))
             period, clock = c + 1, f"{secs // 60}:{secs % 60:02d}"
         return {
-            "id": g.balldontlie_id,
+            "id": game_id(g),
             "date": g.slate_date.isoformat(),
             "season": g.season,
             "status": status,
@@ -441,7 +461,7 @@ class BallDontLie:
         hp = res.home_by_period if res else None
         ap = res.away_by_period if res else None
         row: dict[str, object] = {
-            "id": g.balldontlie_id,
+            "id": game_id(g),
             "visitor_team": self.team_json(g.away),
             "home_team": self.team_json(g.home),
             "summary": (
@@ -488,7 +508,7 @@ class BallDontLie:
 
         inning = played if phase != "scheduled" else 0
         return {
-            "id": g.balldontlie_id,
+            "id": game_id(g),
             "home_team_name": g.home.full_name,
             "away_team_name": g.away.full_name,
             "home_team": self.team_json(g.home),
@@ -564,7 +584,7 @@ class BallDontLie:
             return round(m / a, 3) if a else 0.0
 
         return {
-            "id": g.balldontlie_id * 100 + s.player.id % 100 + (0 if s.player.team is g.home else 50),
+            "id": game_id(g) * 100 + s.player.id % 100 + (0 if s.player.team is g.home else 50),
             "min": f"{s.minutes:02d}",
             "fgm": s.fgm,
             "fga": s.fga,

@@ -10,21 +10,21 @@ from datetime import date, datetime, timedelta
 import dagster as dg
 
 from linelogic_assets.bronze.checkpoints import Checkpoint, params_fingerprint
-from linelogic_assets.bronze.planning import (
-    held_snapshots,
-    naive_calls,
-    plan_slate,
-    window_targets,
-    window_timeliness,
-)
+from linelogic_assets.bronze.planning import window_targets
 from linelogic_assets.bronze.session import BronzeSession, TargetAccount, bronze_check_specs
 from linelogic_assets.bronze.store import BronzeStore, BronzeWriter
 from linelogic_assets.config import IngestConfig
 from linelogic_assets.partitions import sport_date_partitions
 from linelogic_assets.providers.errors import ProviderError
 from linelogic_assets.providers.http import ApiResponse
+from linelogic_assets.providers.oddsapi.planning import (
+    held_snapshots,
+    naive_calls,
+    plan_slate,
+    window_timeliness,
+)
 from linelogic_assets.providers.oddsapi.quota import estimate_oddsapi_cost
-from linelogic_assets.providers.oddsapi.resource import OddsApiResource
+from linelogic_assets.providers.oddsapi.resource import OddsApiResource, ledger
 from linelogic_assets.resources import LakeResource
 from linelogic_assets.sports import League
 from linelogic_assets.timeutil import parse_ts
@@ -124,7 +124,7 @@ def oddsapi_events(context: dg.AssetExecutionContext, lake: LakeResource, oddsap
     cfg = lake.config
     start, end = s.league.slate_bounds_utc(s.day)
     now = oddsapi.now()
-    client = oddsapi.client(lake.ledger())
+    client = oddsapi.client(ledger(lake.root, lake.config))
     try:
         if now >= start:
             at, params = historical_events_request(s.league, s.day)
@@ -196,7 +196,7 @@ def oddsapi_odds(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi:
     targets = [t for ev in events for t in window_targets(ev["id"], ev["commence_dt"], schedule.windows)]
     if not events:
         s.skip("no events held for this slate (materialize oddsapi_events first, or no games)")
-    client = oddsapi.client(lake.ledger())
+    client = oddsapi.client(ledger(lake.root, lake.config))
     unit_cost = req.historical_cost
     staleness, first_seen = schedule.staleness(), schedule.first_seen
     span = (min((t.at for t in targets), default=now) - timedelta(days=1), now)
@@ -266,7 +266,7 @@ def oddsapi_scores(context: dg.AssetExecutionContext, lake: LakeResource, oddsap
     elif now - start > timedelta(days=SCORES_DAYS_FROM):
         s.skip(f"slate is more than {SCORES_DAYS_FROM} days back: /scores cannot reach it (results come from BALLDONTLIE)")
     else:
-        client = oddsapi.client(lake.ledger())
+        client = oddsapi.client(ledger(lake.root, lake.config))
         try:
             r = client.scores(s.sport, days_from=SCORES_DAYS_FROM, date_format=lake.config.date_format)
             s.writer("scores").add_response(r, snapshot_timestamp=now, requested_at=now)

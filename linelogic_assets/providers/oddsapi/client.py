@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 
-from linelogic_assets.config import RateLimit, RetryPolicy
 from linelogic_assets.providers import errors as e
 from linelogic_assets.providers.http import ApiResponse, HttpCore, error_body, parse_retry_after
 from linelogic_assets.providers.oddsapi.quota import QuotaLedger, estimate_oddsapi_cost
+from linelogic_assets.providers.settings import RateLimit, RetryPolicy
 from linelogic_assets.redact import register_secret
 
 PROVIDER = "oddsapi"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from linelogic_assets.config import IngestConfig
 from linelogic_assets.providers.oddsapi.client import OddsApiClient
 from linelogic_assets.providers.oddsapi.quota import QuotaLedger
 from linelogic_assets.resources import ProviderResource
@@ -15,3 +18,8 @@ class OddsApiResource(ProviderResource):
             base, key, rate_limit=cfg.oddsapi.rate_limit, retry=cfg.oddsapi.retry, ledger=ledger, transport=transport,
             key_is_secret=cfg.mode == "live",
         )
+
+
+def ledger(root: Path, cfg: IngestConfig) -> QuotaLedger:
+    """The lake's credit ledger, held to the config's monthly budget."""
+    return QuotaLedger(root, monthly_budget=cfg.monthly_quota_budget)

@@ -40,7 +40,7 @@ def error_body(code: str, message: str) -> dict[str, str]:
 
 def renamed(team: Team) -> str:
     """A shorter spelling the provider sometimes uses ("LA Clippers"), else the canonical one."""
-    for alt in (team.balldontlie_full_name, *team.aliases):
+    for alt in (*team.provider_full_names.values(), *team.aliases):
         if alt and alt != team.full_name and alt.endswith(" " + team.name) and len(alt) < len(team.full_name):
             return alt
     return team.full_name

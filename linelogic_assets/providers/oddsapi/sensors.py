@@ -19,8 +19,10 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import dagster as dg
+import pandas as pd
 
 from linelogic_assets.bronze.planning import Target, window_targets
 from linelogic_assets.config import IngestConfig
@@ -31,7 +33,8 @@ from linelogic_assets.providers.oddsapi.contracts import odds_event_problems
 from linelogic_assets.providers.oddsapi.resource import OddsApiResource
 from linelogic_assets.redact import scrub
 from linelogic_assets.resources import LakeResource
-from linelogic_assets.sensors.lifecycle import CALLED_OFF, silver_events
+from linelogic_assets.sensors import lifecycle
+from linelogic_assets.sensors.lifecycle import CALLED_OFF
 from linelogic_assets.sports import League, league_for
 from linelogic_assets.timeutil import parse_ts
 
@@ -284,6 +287,13 @@ def read_listing(oddsapi: OddsApiResource, sport: str, now: datetime) -> Listing
                 found = [f"commence_time: {err}"]
         listing.unreadable.append(f"{ev.get('id') if isinstance(ev, dict) else '?'}: {found[0]}")
     return listing
+
+
+def silver_events(root: Path, sport: str, days: list[date]) -> pd.DataFrame:
+    """The silver `event` rows of some slates, a row per The Odds API id of each (`oddsapi_id`, None where
+    it has none)."""
+    events = lifecycle.silver_events(root, sport, days)
+    return lifecycle.with_provider_ids(events, root, sport, days, "oddsapi", "oddsapi_id")
 
 
 def called_off_games(lake: LakeResource, sport: str, league: League, state: PregameState) -> dict[str, str]:
