@@ -440,3 +440,16 @@ def _book(prices_decimal: Sequence[float] | np.ndarray) -> np.ndarray:
     if not (np.isfinite(book) & (book > 1)).all():
         raise OddsError(f"decimal prices must be finite and > 1, got {book.tolist()}")
     return book
+
+
+def taker_decimal_odds(ask: float | np.ndarray, fee_rate: float | np.ndarray = 0.03) -> float | np.ndarray:
+    """Decimal odds of buying a prediction-market share at `ask` as a taker, who pays `fee_rate · p · (1 − p)`
+    per share on top: 1 / (ask + fee_rate · ask · (1 − ask)). NaN where the ask is not a price in (0, 1].
+    The one rule for a prediction market's tradable price (Polymarket's sports fee rate is 0.03)."""
+    rate = np.asarray(fee_rate, dtype=float)
+    if not np.all(np.isfinite(rate) & (rate >= 0)):
+        raise ValueError(f"fee_rate must be finite and >= 0, got {fee_rate!r}")
+    a = np.asarray(ask, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        odds = np.where((a > 0) & (a <= 1), 1.0 / (a + rate * a * (1.0 - a)), np.nan)
+    return float(odds) if odds.ndim == 0 else odds

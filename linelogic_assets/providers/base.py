@@ -101,6 +101,10 @@ class Provider:
     silver_deps: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
     # the paths its simulator part answers, as the server's banner lists them
     routes: str = ""
+    # silver tables of its own (a prediction venue's markets and prices): their assets, and
+    # {table: (Arrow schema, sort keys, column descriptions)} for the silver IO manager and the UI
+    silver_assets: Callable[[], Sequence[dg.AssetsDefinition]] | None = None
+    silver_tables: Callable[[], Mapping[str, tuple[Any, list[str], Mapping[str, str]]]] | None = None
 
     def covers(self, league: str) -> bool:
         """Whether the provider has data for a league (a slug such as "nba")."""

@@ -187,4 +187,5 @@ def _joined_people(builds: list[PeopleBuild]) -> PeopleBuild:
     return PeopleBuild(frames, stats)
 
 
-silver_assets = [silver_events, odds_snapshot, team, silver_people]
+silver_assets = [silver_events, odds_snapshot, team, silver_people,
+                 *(a for p in PROVIDERS if p.silver_assets for a in p.silver_assets())]

@@ -103,7 +103,6 @@ SORT_KEYS: dict[str, list[str]] = {
     "game_team_stats": ["canonical_event_id", "team_id"],
     "quarantine": ["table", "kind", "raw_ref", "reason"],
 }
-SILVER_TABLES = tuple(t for t in SCHEMAS if t != "quarantine")
 
 
 class SchemaError(ValueError):
@@ -138,3 +137,15 @@ def empty(table: str) -> pa.Table:
 def typed(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     """A frame built row by row, with the exact column types (and order) the table is stored with."""
     return conform(table, frame).to_pandas()
+
+
+def _provider_tables() -> None:
+    """Tables a provider brings of its own (a prediction venue's markets and prices) join the silver tables.
+    Run last: a provider's schema module builds on `conform` above."""
+    for provider in PROVIDERS:
+        for table, (schema, keys, _descriptions) in (provider.silver_tables() if provider.silver_tables else {}).items():
+            SCHEMAS[table], SORT_KEYS[table] = schema, keys
+
+
+_provider_tables()
+SILVER_TABLES = tuple(t for t in SCHEMAS if t != "quarantine")

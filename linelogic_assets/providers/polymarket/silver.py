@@ -1,0 +1,218 @@
+"""Polymarket into the canonical silver model: `prediction_market` and `prediction_price` per sport × slate.
+
+- `prediction_market`: every game market of the slate, one row per outcome token, classified (h2h, spreads,
+  totals) with its line on the sportsbook convention and matched to a canonical event by the ticker's teams
+  within ±24 h of noon UTC on its date. A market that is not a game market, or matches no event or several,
+  is quarantined with the reason and the raw file it came from.
+- `prediction_price`: token × time → price, from the price histories (source `history`, duplicated
+  timestamps deduplicated) and the book snapshots (`bid`, `ask` with their sizes, and `mid`).
+"""
+
+
+import json
+from collections.abc import Iterator
+from datetime import date
+
+import dagster as dg
+import pandas as pd
+
+from linelogic_assets.bronze.store import BronzeStore
+from linelogic_assets.lake import checks as framework
+from linelogic_assets.lake.checks import ERROR, WARN, Check, Outcome
+from linelogic_assets.lake.quarantine import Quarantine, decoded
+from linelogic_assets.lake.raw import partition_responses
+from linelogic_assets.partitions import sport_and_date, sport_date_partitions
+from linelogic_assets.providers.polymarket.assets import (
+    NAME,
+    polymarket_books,
+    polymarket_events,
+    polymarket_prices_history,
+)
+from linelogic_assets.providers.polymarket.matching import match_markets
+from linelogic_assets.providers.polymarket.normalise import book_rows, history_rows, market_rows
+from linelogic_assets.providers.polymarket.retention import due_tokens
+from linelogic_assets.providers.polymarket.schemas import (
+    DESCRIPTIONS,
+    SCHEMAS,
+    SORT_KEYS,
+    conform_frame,
+    empty_frame,
+)
+from linelogic_assets.registry.teams import TeamIndex
+from linelogic_assets.resources import ClockResource, LakeResource
+from linelogic_assets.sports import League, league_for
+
+SUM_TOLERANCE = 0.05  # the two sides' mids of one market sum to 1 within this (spread and rounding)
+_part = dict(group_name="silver", partitions_def=sport_date_partitions, io_manager_key="silver_io", kinds={"parquet"})
+
+
+def build_markets(store: BronzeStore, league: League, day: date, events: pd.DataFrame, index: TeamIndex,
+                  quarantine: Quarantine, fee_rate: float) -> pd.DataFrame:
+    """The slate's matched market rows; everything else quarantined with its reason."""
+    frames = []
+    for r, bodies in decoded(partition_responses(store, NAME, league.sport_key, day, ("events",)), quarantine):
+        for body in bodies:
+            rows, rejected = market_rows(body, league.sport_key, index)
+            for rej in rejected:
+                if rej.kind != "other_league":
+                    rej.to_quarantine(quarantine, raw_ref=r.raw_ref)
+            frames.append(rows)
+    markets = pd.concat(frames, ignore_index=True) if frames else empty_frame("prediction_market")
+    # one row per token: a later listing of the same market (its price, its closing) wins
+    markets = markets.drop_duplicates("token_id", keep="last")
+    start, end = league.slate_bounds_utc(day)
+    in_slate = markets["game_start_utc"].between(pd.Timestamp(start), pd.Timestamp(end), inclusive="left")
+    markets = markets[in_slate.fillna(False).astype(bool)]
+    match = match_markets(markets, events, index)
+    for eid, group in match.quarantined.groupby("provider_event_id", dropna=False):
+        quarantine.add("unmatched", str(group["reason"].iloc[0]), provider=NAME, endpoint="events", rows=len(group),
+                       detail={"provider_event_id": eid, "ticker": group["ticker"].iloc[0]})
+    matched = match.matched.drop(columns=["home_away_swapped"], errors="ignore").assign(venue=NAME, fee_rate=fee_rate)
+    return conform_frame("prediction_market", matched.sort_values(SORT_KEYS["prediction_market"], kind="stable"))
+
+
+def build_prices(store: BronzeStore, sport: str, day: date, tokens: set[str], quarantine: Quarantine) -> pd.DataFrame:
+    """Every price point of the slate's tokens held in bronze, deduplicated on (token, time, source)."""
+    frames = []
+    for endpoint, reader in (("prices_history", _history), ("book", _book)):
+        for folder, manifest in store.manifests(NAME, sport, day, endpoint):
+            for held in store.responses(folder, manifest):
+                if not held.entry.get("valid_json", True):
+                    continue
+                token = str(held.entry.get("token_id") or "")
+                if endpoint == "prices_history" and not token:
+                    quarantine.add("body", "a price history without its token id (import it with --token)",
+                                   provider=NAME, endpoint=endpoint, raw_ref=held.entry.get("raw_ref"))
+                    continue
+                frame = reader(token, json.loads(held.read_bytes()), quarantine, held.entry.get("raw_ref"))
+                if token and token not in tokens and len(frame):
+                    continue  # a token of a market silver did not keep (quarantined, another slate)
+                frames.append(frame)
+    prices = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else empty_frame("prediction_price")
+    prices = prices[prices["token_id"].isin(tokens)]
+    prices = prices.drop_duplicates(["token_id", "ts_utc", "source"], keep="last")
+    return conform_frame("prediction_price", prices.sort_values(SORT_KEYS["prediction_price"], kind="stable"))
+
+
+def _history(token: str, body: object, quarantine: Quarantine, raw_ref: str | None) -> pd.DataFrame:
+    rows, rejected = history_rows(token, body)
+    for rej in rejected:
+        rej.to_quarantine(quarantine, raw_ref=raw_ref)
+    return rows
+
+
+def _book(token: str, body: object, quarantine: Quarantine, raw_ref: str | None) -> pd.DataFrame:
+    rows, issues = book_rows(body)
+    for issue in issues:
+        if issue.kind != "unsorted":  # levels out of order are sorted here: noted by the normaliser, not lost
+            quarantine.add(issue.kind, issue.reason, provider=NAME, endpoint="book", raw_ref=raw_ref,
+                           detail={"token_id": issue.token_id or token})
+    return rows
+
+
+# -- checks -------------------------------------------------------------------------------------------
+
+def prices_in_unit_interval(i: dict) -> Outcome:
+    p = i["prices"]["price"]
+    bad = int((~p.between(0.0, 1.0)).sum())
+    return Outcome(bad == 0, {"rows": len(p), "outside_0_1": bad})
+
+
+def sides_sum_to_one(i: dict) -> Outcome:
+    """The latest mid (history or book mid) of a market's two tokens sums to about 1."""
+    markets, prices = i["markets"], i["prices"]
+    mids = prices[prices["source"].isin(["history", "mid"])].sort_values("ts_utc").groupby("token_id")["price"].last()
+    pairs = markets.assign(mid=markets["token_id"].map(mids)).groupby("provider_market_id")["mid"].agg(["sum", "count"])
+    pairs = pairs[pairs["count"] == 2]
+    off = pairs[(pairs["sum"] - 1).abs() > SUM_TOLERANCE]
+    worst = float((pairs["sum"] - 1).abs().max()) if len(pairs) else 0.0
+    return Outcome(off.empty, {"markets": len(pairs), "off_by_more_than_tolerance": len(off), "max_abs_deviation": worst},
+                   None if off.empty else f"{len(off)} of {len(pairs)} markets' two sides do not sum to 1 ± {SUM_TOLERANCE}")
+
+
+def books_uncrossed(i: dict) -> Outcome:
+    prices = i["prices"]
+    top = prices[prices["source"].isin(["bid", "ask"])].pivot_table(index=["token_id", "ts_utc"], columns="source",
+                                                                     values="price", aggfunc="first")
+    crossed = int((top["bid"] >= top["ask"]).sum()) if {"bid", "ask"} <= set(top.columns) else 0
+    return Outcome(crossed == 0, {"book_snapshots": len(top), "crossed": crossed})
+
+
+def history_retained(i: dict) -> Outcome:
+    """Finished markets whose full history is not stored yet, with the days left before it is gone."""
+    due = i["due"]
+    left = min((d.days_left for d in due), default=None)
+    return Outcome(not due, {"tokens_missing_history": len(due),
+                             "min_days_left": None if left is None else round(left, 2)},
+                   None if not due else f"{len(due)} finished market tokens lack their full history; the first is "
+                   f"gone in {left:.1f} days (the retention sensor fetches them)")
+
+
+def markets_matched(i: dict) -> Outcome:
+    q = i["quarantine"]
+    unmatched = sum(r["rows"] for r in q.records if r["kind"] == "unmatched")
+    return Outcome(unmatched == 0, {"markets": int(i["markets"]["provider_market_id"].nunique()),
+                                    "tokens_unmatched": unmatched},
+                   None if not unmatched else f"{unmatched} market tokens matched no single canonical event (quarantined)")
+
+
+CHECKS = (
+    Check("prices_in_unit_interval", "prediction_price", ERROR, "Every price lies in [0, 1].", prices_in_unit_interval),
+    Check("sides_sum_to_one", "prediction_price", WARN, f"The latest mids of a market's two tokens sum to 1 ± "
+          f"{SUM_TOLERANCE}.", sides_sum_to_one),
+    Check("books_uncrossed", "prediction_price", ERROR, "No book snapshot has its best bid at or above its best ask.",
+          books_uncrossed),
+    Check("history_retained", "prediction_price", WARN, "Every finished market's full price history is stored "
+          "(fine points are kept only about 25 days after close).", history_retained),
+    Check("markets_matched", "prediction_market", WARN, "Every game market of the slate matched exactly one canonical "
+          "event (the rest are quarantined with the reason).", markets_matched),
+)
+
+
+# -- assets -------------------------------------------------------------------------------------------
+
+def column_schema(table: str) -> dg.TableSchema:
+    """The table's columns with their descriptions, as the asset's page shows them."""
+    return dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type), description=DESCRIPTIONS[table].get(f.name))
+                                   for f in SCHEMAS[table]])
+
+
+@dg.asset(name="prediction_market", **_part, deps=[polymarket_events], ins={"event": dg.AssetIn("event")},
+          check_specs=framework.specs("prediction_market", CHECKS),
+          description="Prediction-market game markets → canonical events: market type, line on the sportsbook "
+          "convention and token id per canonical selection.")
+def prediction_market(context: dg.AssetExecutionContext, lake: LakeResource, event: pd.DataFrame) -> Iterator:
+    from linelogic_assets.silver.io_manager import write_quarantine
+
+    sport, day = sport_and_date(context)
+    league = league_for(sport)
+    quarantine = Quarantine(sport, "prediction_market")
+    markets = build_markets(lake.bronze(), league, day, event, TeamIndex(league.league), quarantine,
+                            lake.config.polymarket.fee_rate)
+    write_quarantine(lake.root, quarantine, day)
+    yield dg.Output(markets, metadata={"dagster/row_count": len(markets), "dagster/column_schema": column_schema("prediction_market"), "quarantined": len(quarantine.records),
+                                       "markets": int(markets["provider_market_id"].nunique()),
+                                       "events": int(markets["canonical_event_id"].nunique())})
+    yield from framework.results("prediction_market", {"markets": markets, "quarantine": quarantine}, CHECKS)
+
+
+@dg.asset(name="prediction_price", **_part, deps=[polymarket_prices_history, polymarket_books],
+          ins={"prediction_market": dg.AssetIn("prediction_market")},
+          check_specs=framework.specs("prediction_price", CHECKS),
+          description="Prediction-market prices: token × time → price and size, from price histories and book "
+          "snapshots (best bid, best ask, mid).")
+def prediction_price(context: dg.AssetExecutionContext, lake: LakeResource, clock: ClockResource,
+                     prediction_market: pd.DataFrame) -> Iterator:
+    from linelogic_assets.silver.io_manager import write_quarantine
+
+    sport, day = sport_and_date(context)
+    quarantine = Quarantine(sport, "prediction_price")
+    prices = build_prices(lake.bronze(), sport, day, set(prediction_market["token_id"]), quarantine)
+    write_quarantine(lake.root, quarantine, day)
+    yield dg.Output(prices, metadata={"dagster/row_count": len(prices), "dagster/column_schema": column_schema("prediction_price"), "quarantined": len(quarantine.records),
+                                      "tokens": int(prices["token_id"].nunique())})
+    due = due_tokens(lake.bronze(), league_for(sport), day, clock.now(), lake.config.polymarket.retention_days)
+    yield from framework.results("prediction_price", {"markets": prediction_market, "prices": prices, "due": due}, CHECKS)
+
+
+assets = [prediction_market, prediction_price]
