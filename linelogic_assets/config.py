@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from linelogic_assets.providers.registry import PROVIDERS
-from linelogic_assets.providers.settings import ProviderSettings, RateLimit, RetryPolicy  # noqa: F401 - re-exported
+from linelogic_assets.providers.settings import Strict as _Strict
 from linelogic_assets.simulator.settings import ClockSettings, SimulatorSettings
 from linelogic_assets.sports import SPORT_KEYS
 
@@ -24,10 +24,6 @@ REGIONS = {"us", "us2", "uk", "eu", "au", "us_ex", "us_dfs", "fr", "se"}
 
 class ConfigError(ValueError):
     """A config file that cannot be used; the message names the offending key."""
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class SnapshotWindow(_Strict):
@@ -327,8 +323,9 @@ def load_config(path: str | Path | None = None) -> IngestConfig:
     if not isinstance(raw, dict):
         raise ConfigError(f"{p}: expected a mapping at the top level")
     cfg = parse_config({**raw, "config_dir": str(p.resolve().parent)}, str(p))
-    for provider in PROVIDERS:
-        missing = [v for v in provider.secret_env if not os.environ.get(v)] if provider.live_needs_key else []
-        if cfg.mode == "live" and missing:
-            raise ConfigError(f"{p}: mode: live needs {missing[0]} in the environment (see .env.example)")
+    if cfg.mode == "live":
+        for provider in (q for q in PROVIDERS if q.live_needs_key):
+            missing = [v for v in provider.secret_env if not os.environ.get(v)]
+            if missing:
+                raise ConfigError(f"{p}: mode: live needs {missing[0]} in the environment (see .env.example)")
     return cfg

@@ -23,6 +23,7 @@ its queued claims, stay in the instance, and every later run of that pool waits 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -247,11 +248,8 @@ class SlotWait(InstanceConcurrencyContext):
 
     def claim(self, concurrency_key: str, step_key: str, step_priority: int = 0) -> bool:
         due = step_key not in self._pending_claims or time.time() > self._pending_timeouts.get(step_key, 0.0)
-        if self._claim_lock is None:
+        with exclusive_lock(self._claim_lock) if self._claim_lock else contextlib.nullcontext():
             claimed = super().claim(concurrency_key, step_key, step_priority)
-        else:
-            with exclusive_lock(self._claim_lock):
-                claimed = super().claim(concurrency_key, step_key, step_priority)
         if claimed:
             self._pool_of.pop(step_key, None)
         else:

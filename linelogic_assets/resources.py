@@ -84,53 +84,36 @@ class LakeResource(dg.ConfigurableResource):
         return RunLog(self.root, run_id)
 
 
-def _now(cfg: IngestConfig) -> datetime:
-    """The providers' present: the simulator's clock in demo mode, the wall clock in live mode."""
-    if cfg.mode == "live":
-        return datetime.now(UTC)
-    return simulator_for(cfg).clock.now()
-
-
-def _speed(cfg: IngestConfig) -> float:
-    """Provider seconds per wall-clock second: 1 live; the simulator clock's speed in demo mode (0 frozen)."""
-    if cfg.mode == "live":
-        return 1.0
-    return simulator_for(cfg).clock.speed
-
-
 class ClockResource(dg.ConfigurableResource):
     """The time every provider answers at, for the layers that need it without calling a provider."""
 
     config_path: str | None = None
 
-    def now(self) -> datetime:
-        """The simulator's clock in demo mode, the wall clock (UTC) in live mode."""
-        return _now(config_from(self.config_path))
-
-    def speed(self) -> float:
-        """Provider seconds per wall-clock second: 1 live; the simulator clock's speed in demo mode (0 frozen)."""
-        return _speed(config_from(self.config_path))
-
-
-class ProviderResource(dg.ConfigurableResource):
-    config_path: str | None = None
-    simulator_url: str | None = None  # demo over HTTP (linelogic simulator serve) instead of in-process
-
     @property
     def config(self) -> IngestConfig:
         return config_from(self.config_path)
 
-    @property
-    def source(self) -> Source:
-        return "live" if self.config.mode == "live" else "simulator"
-
     def now(self) -> datetime:
-        """The provider's present: the simulator's clock in demo mode, the wall clock in live mode."""
-        return _now(self.config)
+        """The simulator's clock in demo mode, the wall clock (UTC) in live mode."""
+        if self.config.mode == "live":
+            return datetime.now(UTC)
+        return simulator_for(self.config).clock.now()
 
     def clock_speed(self) -> float:
         """Provider seconds per wall-clock second: 1 live; the simulator clock's speed in demo mode (0 frozen)."""
-        return _speed(self.config)
+        if self.config.mode == "live":
+            return 1.0
+        return simulator_for(self.config).clock.speed
+
+
+class ProviderResource(ClockResource):
+    """A provider's resource: its client on the live API or the simulator, and (as a clock) their present."""
+
+    simulator_url: str | None = None  # demo over HTTP (linelogic simulator serve) instead of in-process
+
+    @property
+    def source(self) -> Source:
+        return "live" if self.config.mode == "live" else "simulator"
 
     def _endpoint(self, live_base_url: str, env_key: str, demo_key: str) -> tuple[str, str, httpx.BaseTransport | None]:
         cfg = self.config
@@ -144,8 +127,6 @@ class ProviderResource(dg.ConfigurableResource):
         if url:
             return url, demo_key, None
         return "http://simulator.local", demo_key, simulator_for(cfg).transport()
-
-
 
 
 class AlertWebhookResource(dg.ConfigurableResource):

@@ -28,16 +28,8 @@ MANIFEST_VERSION = 1
 Source = Literal["simulator", "live", "import"]
 
 
-
-
-
-
-
-
 def _iso(ts: datetime | None) -> str | None:
     return ts.astimezone(UTC).isoformat().replace("+00:00", "Z") if ts else None
-
-
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+import numpy as np
 import pandas as pd
 
 from linelogic_assets.bronze.planning import CLOSE_EPSILON
@@ -102,3 +103,24 @@ def quotes_asof(odds: pd.DataFrame, points: pd.DataFrame, *, max_age: timedelta 
     rows = found.merge(odds.drop(columns=[c for c in carried if c in odds.columns]),
                        on=[*MARKET_KEY, "snapshot_time_utc"])
     return rows[out_cols].reset_index(drop=True)
+
+
+def prices_asof(cells: pd.DataFrame, prices: pd.DataFrame, sources: tuple[str, ...], max_age: timedelta,
+          columns: dict[str, str]) -> pd.DataFrame:
+    """The as-of rule for a token's price series, row-aligned with `cells` (token_id, asof_time_utc): each
+    cell's last price row of `sources` at or before its as-of time (never a later one) and no older than
+    `max_age`, as `columns` (price column → output name); NaN where there is none."""
+    src = prices.loc[prices["source"].isin(sources), list(dict.fromkeys(["token_id", "ts_utc", *columns]))]
+    out = pd.DataFrame({name: np.full(len(cells), np.nan, dtype=object if name.endswith("_utc") else float)
+                        for name in columns.values()}, index=cells.index)
+    if src.empty or cells.empty:
+        return out
+    key = "datetime64[ns, UTC]"  # one resolution both sides: silver Parquet reads as us, gold DuckDB as us or ns
+    left = pd.DataFrame({"token_id": cells["token_id"].to_numpy(), "row": np.arange(len(cells)),
+                         "asof": pd.to_datetime(cells["asof_time_utc"], utc=True).astype(key).array})
+    right = src.assign(asof=pd.to_datetime(src["ts_utc"], utc=True).astype(key)).sort_values("asof", kind="stable")
+    got = pd.merge_asof(left.sort_values("asof", kind="stable"), right, on="asof", by="token_id",
+                        direction="backward", tolerance=pd.Timedelta(max_age))
+    got = got.set_index("row").sort_index()[list(columns)].rename(columns=columns)  # keeps the UTC dtype
+    got.index = cells.index
+    return got

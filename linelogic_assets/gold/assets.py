@@ -22,9 +22,9 @@ from linelogic_assets.gold.opportunities import market_opportunities as opportun
 from linelogic_assets.gold.opportunities import searched_cells
 from linelogic_assets.gold.schemas import PARTITION_EXPR
 from linelogic_assets.gold.training import build_training, form_days
+from linelogic_assets.lake import checks as check_results
 from linelogic_assets.partitions import sport_and_date, sport_date_partitions
 from linelogic_assets.resources import ClockResource, LakeResource
-from linelogic_assets.silver import checks as check_results
 from linelogic_assets.silver.io_manager import read_range
 from linelogic_assets.sports import league_for
 from linelogic_assets.timeutil import parse_ts

@@ -78,7 +78,6 @@ class _GoldFrameHandler(DuckDBPandasTypeHandler):
                 dg.TableColumn(f.name, str(f.type)) for f in GOLD_SCHEMAS[table_slice.table]]),
         })
 
-
     def load_input(self, context: dg.InputContext, table_slice: TableSlice, connection) -> pd.DataFrame:
         frame = super().load_input(context, table_slice, connection)
         for col in frame.columns:  # DuckDB hands back Etc/UTC; gold code compares against UTC

@@ -14,34 +14,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import numpy as np
 import pandas as pd
 
+from linelogic_assets.gold.asof import prices_asof
 from linelogic_assets.gold.opportunities import CELL_KEY, reference_fair
 from linelogic_assets.odds_math import taker_decimal_odds
 
 MID_SOURCES = ("history", "mid")  # what a venue's probability is read from (a trade-history price or a book mid)
-
-
-def _asof(cells: pd.DataFrame, prices: pd.DataFrame, sources: tuple[str, ...], max_age: timedelta,
-          columns: dict[str, str]) -> pd.DataFrame:
-    """Row-aligned with `cells`: each cell's last price row of `sources` at or before its as-of time and no
-    older than `max_age`, as `columns` (price column → output name); NaN where there is none."""
-    src = prices.loc[prices["source"].isin(sources), list(dict.fromkeys(["token_id", "ts_utc", *columns]))]
-    out = pd.DataFrame({name: np.full(len(cells), np.nan, dtype=object if name.endswith("_utc") else float)
-                        for name in columns.values()}, index=cells.index)
-    if src.empty or cells.empty:
-        return out
-    key = "datetime64[ns, UTC]"  # one resolution both sides: silver Parquet reads as us, gold DuckDB as us or ns
-    left = pd.DataFrame({"token_id": cells["token_id"].to_numpy(), "row": np.arange(len(cells)),
-                         "asof": pd.to_datetime(cells["asof_time_utc"], utc=True).astype(key).to_numpy()})
-    left["asof"] = left["asof"].astype(key)
-    right = src.assign(asof=pd.to_datetime(src["ts_utc"], utc=True).astype(key)).sort_values("asof", kind="stable")
-    got = pd.merge_asof(left.sort_values("asof", kind="stable"), right, on="asof", by="token_id",
-                        direction="backward", tolerance=pd.Timedelta(max_age))
-    got = got.set_index("row").sort_index()[list(columns)].rename(columns=columns)  # keeps the UTC dtype
-    got.index = cells.index
-    return got
 
 
 def venue_divergence(markets: pd.DataFrame, prices: pd.DataFrame, consensus: pd.DataFrame,
@@ -54,11 +33,11 @@ def venue_divergence(markets: pd.DataFrame, prices: pd.DataFrame, consensus: pd.
     cells = consensus[[*CELL_KEY, "commence_time_utc"]].merge(tokens, on=["canonical_event_id", "market", "selection"])
     if cells.empty:
         return pd.DataFrame()
-    mid = _asof(cells, prices, MID_SOURCES, max_age,
+    mid = prices_asof(cells, prices, MID_SOURCES, max_age,
                 {"price": "venue_prob", "ts_utc": "venue_price_time_utc"})
     cells = cells.join(mid)
     for side in ("bid", "ask"):
-        book = _asof(cells, prices, (side,), max_age, {"price": f"venue_{side}", "size": f"venue_{side}_size"})
+        book = prices_asof(cells, prices, (side,), max_age, {"price": f"venue_{side}", "size": f"venue_{side}_size"})
         cells = cells.join(book)
     cells = cells[cells["venue_prob"].notna()].reset_index(drop=True)
     ref = reference_fair(cells.assign(is_sharp=False, complete=True, bookmaker=cells["venue"],

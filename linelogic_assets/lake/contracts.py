@@ -39,8 +39,6 @@ def listed(obj: Any, key: str, problems: list[str]) -> list:
     return []
 
 
-
-
 def problems(provider: str, endpoint: str, body: Any) -> list[str]:
     """Every contract problem of one response body (empty = valid), by the provider's own contract."""
     from linelogic_assets.providers.registry import PROVIDERS_BY_NAME
@@ -48,10 +46,6 @@ def problems(provider: str, endpoint: str, body: Any) -> list[str]:
     if provider not in PROVIDERS_BY_NAME:
         return [f"unknown provider {provider!r}"]
     return PROVIDERS_BY_NAME[provider].problems(endpoint, body)
-
-
-
-
 
 
 # Limits on what can be a response at all. Real responses are at most ~10 levels deep and a few MB
@@ -134,8 +128,6 @@ def classify(provider: str, endpoint: str, body: Any) -> Classified:
     if known is None or endpoint not in endpoints:
         raise ContractError(f"unknown endpoint {endpoint!r} for {provider}; known: {', '.join(endpoints)}")
     return known.classify(endpoint, body)
-
-
 
 
 def summary(found: list[str]) -> str:

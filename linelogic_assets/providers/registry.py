@@ -15,5 +15,5 @@ SECRET_ENV: tuple[str, ...] = tuple(v for p in PROVIDERS for v in p.secret_env)
 
 def schedule_rank(provider: str) -> int:
     """How far a provider's events count as the schedule truth (lower first); providers without a rank last."""
-    rank = PROVIDERS_BY_NAME[provider].schedule_rank if provider in PROVIDERS_BY_NAME else None
+    rank = getattr(PROVIDERS_BY_NAME.get(provider), "schedule_rank", None)
     return len(PROVIDERS) if rank is None else rank

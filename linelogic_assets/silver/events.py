@@ -41,7 +41,6 @@ SEASONS = (1850, 2200)  # the range a season label can take
 Window = tuple[datetime, datetime]
 
 
-
 @dataclass
 class EventBuild:
     result: MatchResult

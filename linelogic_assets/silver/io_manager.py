@@ -29,8 +29,6 @@ def write_partition(root: Path, table: str, sport: str, day: date | str, data: p
     return replace_parquet(partition_file(root, table, sport, day), conform(table, data))
 
 
-
-
 def read_partition(root: Path, table: str, sport: str, day: date | str) -> pd.DataFrame:
     path = partition_file(root, table, sport, day)
     if not path.exists():

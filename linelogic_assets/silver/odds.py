@@ -43,7 +43,6 @@ class OddsPartition:
     quarantine: Quarantine
 
 
-
 ODDS_COLUMNS = ("provider", "sport", "canonical_event_id", "provider_event_id", "commence_time_utc",
                 "snapshot_time_utc", "is_live", "bookmaker", "market", "selection", "price", "point",
                 "ingest_run_id", "ingested_at_utc", "record_hash", "raw_ref", "participant", "price_american",

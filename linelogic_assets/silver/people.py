@@ -24,7 +24,6 @@ SIGNED = {"plus_minus"}  # the one stat that can be negative
 UNKNOWN = "_unknown"  # private column of a box-score line: the stats it gave that could not be read
 
 
-
 @dataclass
 class PeopleBuild:
     frames: dict[str, pd.DataFrame]

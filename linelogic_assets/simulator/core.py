@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from .server import SimulatorServer
 
 
-
 @dataclass(frozen=True)
 class Truth:
     """The hidden model for one game at one instant (for tests and evaluation only)."""

@@ -17,7 +17,7 @@ from linelogic_assets.timeutil import parse_ts
 _common = dict(group_name="bronze", partitions_def=sport_date_partitions, kinds={"json"})
 
 
-def _bdl_session(context, lake: LakeResource, bdl: BallDontLieResource, endpoint: str) -> BronzeSession | None:
+def _bdl_session(context, lake: LakeResource, bdl: BallDontLieResource, endpoint: str) -> BronzeSession:
     s = BronzeSession(context, lake, "balldontlie", bdl.source, endpoint)
     if not PROVIDER.covers(s.league.league):
         s.skip(f"BALLDONTLIE has no {s.league.title} API")

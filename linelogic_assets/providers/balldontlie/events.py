@@ -16,8 +16,8 @@ from linelogic_assets.lake.quarantine import Quarantine, decoded
 from linelogic_assets.lake.raw import RawResponse, partition_responses
 from linelogic_assets.providers.balldontlie.client import game_slate_date
 from linelogic_assets.providers.balldontlie.rows import bdl_rows
+from linelogic_assets.providers.balldontlie.settings import PATH_PREFIX  # the leagues it covers
 from linelogic_assets.providers.balldontlie.teams import team_of
-from linelogic_assets.providers.registry import PROVIDERS_BY_NAME
 from linelogic_assets.registry.events import Sighting
 from linelogic_assets.registry.teams import TeamIndex
 from linelogic_assets.silver.coerce import (
@@ -36,7 +36,6 @@ from linelogic_assets.silver.events import SEASONS, Window, event_detail
 from linelogic_assets.sports import League
 
 _TIPOFF = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*([ap]m)\s*(et)?\s*$", re.IGNORECASE)
-
 
 
 def bdl_status(raw: object) -> str:
@@ -130,7 +129,7 @@ def sightings(store: BronzeStore, league: League, day: date, index: TeamIndex, w
               quarantine: Quarantine) -> list[Sighting]:
     """The partition's game sightings, from /games and /stats responses (none for a league it does not cover)."""
     found: list[Sighting] = []
-    if PROVIDERS_BY_NAME["balldontlie"].covers(league.league):
+    if league.league in PATH_PREFIX:
         games = partition_responses(store, "balldontlie", league.sport_key, day, ("games", "stats"))
         for r, bodies in decoded(games, quarantine):
             for body in bodies:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from linelogic_assets.providers.balldontlie.rows import bdl_rows
 from linelogic_assets.timeutil import TimestampError
 
 if TYPE_CHECKING:
@@ -16,9 +17,8 @@ def slate_dates(endpoint: str, body: Any, league: League) -> set[date]:
     from linelogic_assets.providers.balldontlie.client import game_slate_date  # the registry stays light
 
     found: set[date] = set()
-    rows = body.get("data")
-    for row in rows if isinstance(rows, list) else [rows]:
-        game = row.get("game") if endpoint == "stats" else row if endpoint == "games" else None
+    for row in bdl_rows(body):
+        game = row if endpoint == "games" else row.get("game") if endpoint == "stats" and isinstance(row, dict) else None
         if not isinstance(game, dict):
             continue
         try:

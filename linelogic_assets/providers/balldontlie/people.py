@@ -29,8 +29,8 @@ from linelogic_assets.lake.quarantine import Quarantine, decoded
 from linelogic_assets.lake.raw import RawResponse, partition_responses
 from linelogic_assets.providers.balldontlie.events import bdl_game_day
 from linelogic_assets.providers.balldontlie.rows import bdl_rows
+from linelogic_assets.providers.balldontlie.settings import PATH_PREFIX  # the leagues it covers
 from linelogic_assets.providers.balldontlie.teams import team_of
-from linelogic_assets.providers.registry import PROVIDERS_BY_NAME
 from linelogic_assets.registry.teams import TeamIndex
 from linelogic_assets.silver.coerce import (
     MAX_COUNT,
@@ -194,7 +194,7 @@ def build_people(store: BronzeStore, league: League, day: date, index: TeamIndex
     sport = league.sport_key
     reader = _Reader(league, day, index, game_map, quarantine)
     endpoints = ("players", "stats", "injuries", "lineups")
-    responses = partition_responses(store, "balldontlie", sport, day, endpoints) if PROVIDERS_BY_NAME["balldontlie"].covers(league.league) else []
+    responses = partition_responses(store, "balldontlie", sport, day, endpoints) if league.league in PATH_PREFIX else []
     for r, bodies in decoded(responses, quarantine):
         for body in bodies:
             for row in bdl_rows(body):

@@ -13,7 +13,7 @@ from linelogic_assets.bronze.store import BronzeStore
 from linelogic_assets.lake.quarantine import Quarantine, decoded
 from linelogic_assets.lake.raw import partition_responses
 from linelogic_assets.providers.balldontlie.rows import bdl_rows
-from linelogic_assets.providers.registry import PROVIDERS_BY_NAME
+from linelogic_assets.providers.balldontlie.settings import PATH_PREFIX  # the leagues it covers
 from linelogic_assets.registry.teams import Team, TeamIndex
 from linelogic_assets.silver.coerce import shown
 from linelogic_assets.sports import League
@@ -51,7 +51,7 @@ def check_teams(store: BronzeStore, league: League, day: date, index: TeamIndex,
                 ) -> dict[str, int]:
     """Read the partition's /teams rows against the registry: {provider_rows read, matched}."""
     sport = league.sport_key
-    responses = partition_responses(store, "balldontlie", sport, day, ("teams",)) if PROVIDERS_BY_NAME["balldontlie"].covers(league.league) else []
+    responses = partition_responses(store, "balldontlie", sport, day, ("teams",)) if league.league in PATH_PREFIX else []
     rows = matched = 0
     for r, bodies in decoded(responses, quarantine):
         for body in bodies:

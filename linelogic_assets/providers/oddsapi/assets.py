@@ -277,27 +277,4 @@ def oddsapi_scores(context: dg.AssetExecutionContext, lake: LakeResource, oddsap
     return s.finish()
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 assets = [oddsapi_events, oddsapi_odds, oddsapi_scores]

@@ -42,7 +42,6 @@ from linelogic_assets.sports import League
 ODDSAPI_EVENT_ENDPOINTS = ("historical_events", "events", *ODDS_ENDPOINTS)
 
 
-
 def oddsapi_sighting(r: RawResponse, ev: object, window: Window, observed: datetime | None,
                      quarantine: Quarantine) -> Sighting | None:
     """An Odds API event (a header in any response) as a sighting: None when it is on another slate or was

@@ -410,7 +410,6 @@ def event_heads(table: pa.Table, responses: list[RawResponse]) -> pd.DataFrame:
     }).to_pandas()
 
 
-
 def _take(values: list, typ: pa.DataType, idx: pa.Array | np.ndarray) -> pa.Array:
     return pc.take(pa.array(values, typ), idx)
 
@@ -645,7 +644,6 @@ def _unreadable(text: pa.Array, mk_update: pa.Array, mk_bad: pa.Array | None, bk
             hit = hit if where is None else pc.and_(hit, where)
             out = hit if out is None else pc.or_(out, hit)
     return np.zeros(len(text), bool) if out is None else out.to_numpy(zero_copy_only=False)
-
 
 
 def _american(price: np.ndarray, resp: np.ndarray, responses: list[RawResponse]) -> np.ndarray:

@@ -10,36 +10,38 @@
 """
 
 import json
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import dagster as dg
 
 from linelogic_assets.bronze.session import BronzeSession, bronze_check_specs
+from linelogic_assets.bronze.store import BronzeStore
 from linelogic_assets.partitions import sport_date_partitions
 from linelogic_assets.providers.errors import NotFoundError, ProviderError
 from linelogic_assets.providers.polymarket.normalise import decode_json_list, parse_pm_time
 from linelogic_assets.providers.polymarket.resource import PolymarketResource
 from linelogic_assets.resources import LakeResource
+from linelogic_assets.sports import League
 
 NAME = "polymarket"
 LISTED_DAYS = 8  # Gamma creates a game's event about a week before it: list from this many days before the slate
 _common = dict(group_name="bronze", partitions_def=sport_date_partitions, kinds={"json"}, pool=NAME)
 
 
-def slate_tokens(s: BronzeSession) -> list[tuple[str, datetime, datetime | None]]:
+def slate_tokens(store: BronzeStore, league: League, day: date) -> list[tuple[str, datetime, datetime | None]]:
     """(token id, game start, market creation) of every market token in the latest events run whose game
     starts within the slate, in listing order; unreadable events are left to silver's quarantine."""
-    latest = s.store.latest(NAME, s.sport, s.day, "events")
+    latest = store.latest(NAME, league.sport_key, day, "events")
     if latest is None:
         return []
-    start, end = s.league.slate_bounds_utc(s.day)
+    start, end = league.slate_bounds_utc(day)
     out: dict[str, tuple[str, datetime, datetime | None]] = {}
-    for held in s.store.responses(*latest):
+    for held in store.responses(*latest):
         if not held.entry.get("valid_json", True):
             continue
         body = json.loads(held.read_bytes())
         for event in body if isinstance(body, list) else []:
-            for market in event.get("markets") or [] if isinstance(event, dict) else []:
+            for market in (event.get("markets") or []) if isinstance(event, dict) else []:
                 if not isinstance(market, dict):
                     continue
                 try:
@@ -91,7 +93,7 @@ def polymarket_prices_history(context: dg.AssetExecutionContext, lake: LakeResou
     s = BronzeSession(context, lake, NAME, polymarket.source, "prices_history")
     settings = lake.config.polymarket
     now = polymarket.now()
-    tokens = slate_tokens(s)
+    tokens = slate_tokens(s.store, s.league, s.day)
     if not tokens:
         s.skip("no Polymarket markets held for this slate (materialize polymarket_events first, or none listed)")
         return s.finish()
@@ -123,7 +125,7 @@ def polymarket_books(context: dg.AssetExecutionContext, lake: LakeResource,
                      polymarket: PolymarketResource) -> dg.MaterializeResult:
     s = BronzeSession(context, lake, NAME, polymarket.source, "book")
     now = polymarket.now()
-    ahead = [(token, game) for token, game, _ in slate_tokens(s) if game > now]
+    ahead = [(token, game) for token, game, _ in slate_tokens(s.store, s.league, s.day) if game > now]
     if not ahead:
         s.skip("no Polymarket market of the slate is still open (a closed market has no book)")
         return s.finish()

@@ -8,7 +8,6 @@ history requests all stopped before that end. The sensor asks for `polymarket_pr
 """
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -32,27 +31,9 @@ class DueToken:
 
 def held_tokens(store: BronzeStore, league: League, day: date) -> dict[str, datetime]:
     """token id → game start of every market token held for a slate (its latest events run)."""
-    from linelogic_assets.providers.polymarket.normalise import decode_json_list, parse_pm_time
+    from linelogic_assets.providers.polymarket.assets import slate_tokens
 
-    latest = store.latest(NAME, league.sport_key, day, "events")
-    out: dict[str, datetime] = {}
-    if latest is None:
-        return out
-    start, end = league.slate_bounds_utc(day)
-    for held in store.responses(*latest):
-        if not held.entry.get("valid_json", True):
-            continue
-        body = json.loads(held.read_bytes())
-        for event in body if isinstance(body, list) else []:
-            for market in (event.get("markets") or []) if isinstance(event, dict) else []:
-                try:
-                    game = parse_pm_time(market.get("gameStartTime")) if isinstance(market, dict) else None
-                    tokens = decode_json_list(market.get("clobTokenIds")) if game else []
-                except ValueError:
-                    continue
-                if game is not None and start <= game < end:
-                    out.update({str(t): game for t in tokens})
-    return out
+    return {token: game for token, game, _ in slate_tokens(store, league, day)}
 
 
 def stored_until(store: BronzeStore, sport: str, day: date) -> dict[str, int]:

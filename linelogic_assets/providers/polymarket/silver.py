@@ -34,7 +34,6 @@ from linelogic_assets.providers.polymarket.retention import due_tokens
 from linelogic_assets.providers.polymarket.schemas import (
     DESCRIPTIONS,
     SCHEMAS,
-    SORT_KEYS,
     conform_frame,
     empty_frame,
 )
@@ -68,7 +67,7 @@ def build_markets(store: BronzeStore, league: League, day: date, events: pd.Data
         quarantine.add("unmatched", str(group["reason"].iloc[0]), provider=NAME, endpoint="events", rows=len(group),
                        detail={"provider_event_id": eid, "ticker": group["ticker"].iloc[0]})
     matched = match.matched.drop(columns=["home_away_swapped"], errors="ignore").assign(venue=NAME, fee_rate=fee_rate)
-    return conform_frame("prediction_market", matched.sort_values(SORT_KEYS["prediction_market"], kind="stable"))
+    return conform_frame("prediction_market", matched)  # conform puts the rows in the table's order
 
 
 def build_prices(store: BronzeStore, sport: str, day: date, tokens: set[str], quarantine: Quarantine) -> pd.DataFrame:
@@ -85,13 +84,12 @@ def build_prices(store: BronzeStore, sport: str, day: date, tokens: set[str], qu
                                    provider=NAME, endpoint=endpoint, raw_ref=held.entry.get("raw_ref"))
                     continue
                 frame = reader(token, json.loads(held.read_bytes()), quarantine, held.entry.get("raw_ref"))
-                if token and token not in tokens and len(frame):
-                    continue  # a token of a market silver did not keep (quarantined, another slate)
-                frames.append(frame)
-    prices = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else empty_frame("prediction_price")
-    prices = prices[prices["token_id"].isin(tokens)]
-    prices = prices.drop_duplicates(["token_id", "ts_utc", "source"], keep="last")
-    return conform_frame("prediction_price", prices.sort_values(SORT_KEYS["prediction_price"], kind="stable"))
+                if len(frame):
+                    frames.append(frame)
+    prices = pd.concat(frames, ignore_index=True) if frames else empty_frame("prediction_price")
+    # only the tokens of the markets silver kept (not a quarantined market's, not another slate's)
+    prices = prices[prices["token_id"].isin(tokens)].drop_duplicates(["token_id", "ts_utc", "source"], keep="last")
+    return conform_frame("prediction_price", prices)  # conform puts the rows in the table's order
 
 
 def _history(token: str, body: object, quarantine: Quarantine, raw_ref: str | None) -> pd.DataFrame:

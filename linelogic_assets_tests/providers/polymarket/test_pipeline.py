@@ -181,9 +181,3 @@ def test_divergence_uses_the_last_price_at_or_before_the_bucket_never_a_later_on
     stale = venue_divergence(markets, prices.assign(ts_utc=prices["ts_utc"] - timedelta(hours=3)), _consensus(asof, 0.52),
                              timedelta(minutes=120))
     assert stale.empty or stale["venue_prob"].isna().all()
-
-
-def test_taker_odds_include_the_fee_per_share() -> None:
-    # 100 shares at 0.48 pay 0.03 · 0.48 · 0.52 · 100 = 0.7488 on top: an effective price of 0.487488
-    assert taker_decimal_odds(0.48, 0.03) == pytest.approx(1 / 0.487488)
-    assert np.isnan(taker_decimal_odds(0.0, 0.03)) and np.isnan(taker_decimal_odds(1.2, 0.03))
