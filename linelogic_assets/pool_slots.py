@@ -45,6 +45,7 @@ logger = logging.getLogger(__name__)
 
 HOST_KEY = "linelogic/host"  # engine-event metadata: the host of the process that runs the run
 SLICE_S = 0.2  # how often a waiting run looks for SIGTERM/SIGINT between its slot checks
+POOL_RECHECK_S = 1.0  # at most one storage re-check per pool and run in this time
 _PID_SLACK_S = 2.0  # /proc start times are whole clock ticks from a boot time in whole seconds
 
 Log = Callable[[str], None]
@@ -236,6 +237,7 @@ class SlotWait(InstanceConcurrencyContext):
         self._run = dagster_run
         self._pool_of: dict[str, str] = {}  # step → the pool it waits for
         self._looked: dict[str, tuple[float, tuple]] = {}  # pool → (when, (limit, holders, assigned ahead))
+        self._refused_at: dict[str, float] = {}  # pool → when the storage last refused one of its steps
         self._claim_lock = claim_lock(instance)
         # the run's own process and host, so a sweep elsewhere can tell when it is gone
         instance.report_engine_event(
@@ -247,14 +249,24 @@ class SlotWait(InstanceConcurrencyContext):
         )
 
     def claim(self, concurrency_key: str, step_key: str, step_priority: int = 0) -> bool:
-        due = step_key not in self._pending_claims or time.time() > self._pending_timeouts.get(step_key, 0.0)
-        with exclusive_lock(self._claim_lock) if self._claim_lock else contextlib.nullcontext():
+        now = time.time()
+        due = step_key not in self._pending_claims or now > self._pending_timeouts.get(step_key, 0.0)
+        refused = self._refused_at.get(concurrency_key)
+        if due and step_key in self._pending_claims and refused is not None and now - refused < POOL_RECHECK_S:
+            # a step of this pool was refused a moment ago: its other steps would be too (each re-check
+            # costs two storage queries, per waiting step and run), so this one re-checks a little later
+            self._pending_timeouts[step_key] = refused + POOL_RECHECK_S
+            return False
+        # the lock guards the storage's claim; a claim not yet due returns from memory and takes no lock
+        with exclusive_lock(self._claim_lock) if self._claim_lock and due else contextlib.nullcontext():
             claimed = super().claim(concurrency_key, step_key, step_priority)
         if claimed:
             self._pool_of.pop(step_key, None)
+            self._refused_at.pop(concurrency_key, None)
         else:
             self._pool_of[step_key] = concurrency_key
             if due:
+                self._refused_at[concurrency_key] = time.time()
                 try:
                     self._look_at_holders(concurrency_key)
                 except Exception as err:  # only a report and a shortcut: the claim itself goes on as Dagster's
@@ -281,6 +293,7 @@ class SlotWait(InstanceConcurrencyContext):
         for run_id in dict.fromkeys(r for r, _ in holders + ahead):
             if sweep_run(self._instance, run_id, log=self._say) is not None:  # dead, or ended and kept them
                 self._looked.pop(pool, None)
+                self._refused_at.pop(pool, None)
                 for step, p in self._pool_of.items():
                     if p == pool:
                         self._pending_timeouts[step] = 0.0  # a slot is free: claim again at once
