@@ -310,7 +310,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     for name in args.files:
         path = Path(name)
         try:  # import_file raises nothing but ImportRejected: one line per bad file, the batch goes on
-            res = import_file(store, path, provider=args.provider, endpoint=args.endpoint, sport=args.sport, day=day)
+            res = import_file(store, path, provider=args.provider, endpoint=args.endpoint, sport=args.sport, day=day,
+                              entry_extra={"token_id": args.token} if args.token else None)
         except ImportRejected as err:
             rejected += 1
             print(f"rejected {err}", file=sys.stderr)
@@ -501,6 +502,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--sport", required=True)
     imp.add_argument("--date", help="slate date for responses that name none (teams, sports, injuries)")
     imp.add_argument("files", nargs="+")
+    imp.add_argument("--token", help="the market token a prediction-market price history belongs to (its body "
+                     "does not name it)")
     imp.set_defaults(func=_cmd_import)
 
     sql = sub.add_parser("sql", help="query the silver (and gold) tables with DuckDB; read-only by default")

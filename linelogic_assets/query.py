@@ -7,6 +7,10 @@ partition: only the columns it needs), never the whole table. A file read is spl
 and kept in an LRU bounded by bytes (`cache_bytes`, 0 turns it off), keyed on the file's path,
 mtime and size, so a partition rewritten by a materialization is read again.
 
+Prediction-market venues are books here: a slate's `prediction_market` and `prediction_price` files give
+each venue's taker quotes at its best ask (`gold.venues.venue_odds`, the fee in the price), split by event
+and cached the same way, and the queries see them next to the books' rows (bookmaker = the venue).
+
 The as-of rule (`as_of`, the one implementation behind `odds_at`, `best_odds` and `compare_books`):
 per bookmaker × market, the book's market is the one it showed in its LAST snapshot taken at or
 before `at` (`snapshot_time_utc <= at`; a snapshot one microsecond later is never used, however
@@ -270,6 +274,28 @@ def _sort_frame(df: pd.DataFrame, first: Iterable[str] = ()) -> pd.DataFrame:
             .drop(columns="_rank").reset_index(drop=True))
 
 
+def _odds_schema() -> pa.Schema:
+    from linelogic_assets.silver.schemas import SCHEMAS
+
+    return SCHEMAS["odds_snapshot"]
+
+
+def _split_odds(path: Path) -> dict[str, pa.Table]:
+    """An odds partition file's query columns, split by event (the event id column dropped)."""
+    # the event id as dictionary codes (cheap to read and to split on); one row group per file
+    table = (pq.ParquetFile(path, read_dictionary=["canonical_event_id"])
+             .read(columns=ODDS_READ, use_threads=False).unify_dictionaries().combine_chunks())
+    codes, _ = _codes(table["canonical_event_id"])
+    names = table["canonical_event_id"].chunk(0).dictionary.to_pylist() if table.num_rows else []
+    table = table.drop_columns(["canonical_event_id"])
+    if len(codes) and not (np.diff(codes) >= 0).all():  # silver sorts by event; don't rely on it
+        order = np.argsort(codes, kind="stable")
+        table, codes = table.take(pa.array(order)), codes[order]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.empty(0, np.int64)
+    ends = np.r_[starts[1:], len(codes)]
+    return {names[codes[a]]: table.slice(a, b - a) for a, b in zip(starts, ends, strict=True) if codes[a] < len(names)}
+
+
 class LakeQuery:
     """Read-only queries on one lake root. Build once, query many times (the event index is kept)."""
 
@@ -309,6 +335,22 @@ class LakeQuery:
         """A canonical id or any provider's event id → the event; UnknownEventError otherwise."""
         return self.index.resolve(event_id)
 
+    def _cached(self, key: str, stamp: tuple, load: Callable[[], dict[str, pa.Table]]) -> dict[str, pa.Table]:
+        """`load()` (a partition split by event), kept in the byte-bounded LRU while `stamp` holds."""
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None and hit[0] == stamp:
+                self._cache.move_to_end(key)
+                return hit[1]
+        events = load()
+        if self._cache_bytes > 0:
+            with self._lock:
+                self._cache[key] = (stamp, events, sum(t.nbytes for t in events.values()))
+                self._cache.move_to_end(key)
+                while sum(v[2] for v in self._cache.values()) > self._cache_bytes and len(self._cache) > 1:
+                    self._cache.popitem(last=False)
+        return events
+
     def _by_event(self, path: Path) -> dict[str, pa.Table] | None:
         """One odds partition file, split into its events' rows (without the event id column).
 
@@ -319,46 +361,44 @@ class LakeQuery:
             st = path.stat()
         except FileNotFoundError:
             return None
-        stamp = (st.st_mtime_ns, st.st_size)
-        key = str(path)
-        with self._lock:
-            hit = self._cache.get(key)
-            if hit is not None and hit[0] == stamp:
-                self._cache.move_to_end(key)
-                return hit[1]
-        # the event id as dictionary codes (cheap to read and to split on); one row group per file
-        table = (pq.ParquetFile(path, read_dictionary=["canonical_event_id"])
-                 .read(columns=ODDS_READ, use_threads=False).unify_dictionaries().combine_chunks())
-        codes, _ = _codes(table["canonical_event_id"])
-        names = table["canonical_event_id"].chunk(0).dictionary.to_pylist() if table.num_rows else []
-        table = table.drop_columns(["canonical_event_id"])
-        if len(codes) and not (np.diff(codes) >= 0).all():  # silver sorts by event; don't rely on it
-            order = np.argsort(codes, kind="stable")
-            table, codes = table.take(pa.array(order)), codes[order]
-        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.empty(0, np.int64)
-        ends = np.r_[starts[1:], len(codes)]
-        events = {names[codes[a]]: table.slice(a, b - a) for a, b in zip(starts, ends, strict=True)
-                  if codes[a] < len(names)}
-        if self._cache_bytes > 0:
-            with self._lock:
-                self._cache[key] = (stamp, events, table.nbytes)
-                self._cache.move_to_end(key)
-                while sum(v[2] for v in self._cache.values()) > self._cache_bytes and len(self._cache) > 1:
-                    self._cache.popitem(last=False)
-        return events
+        return self._cached(str(path), (st.st_mtime_ns, st.st_size), lambda: _split_odds(path))
+
+    def _venue_by_event(self, sport: str, day: str) -> dict[str, pa.Table]:
+        """One slate's prediction-market venue quotes (`gold.venues.venue_odds`: the taker odds at the best ask),
+        split by event like the books' rows; cached while both silver files are unchanged."""
+        paths = [partition_file(self.root, t, sport, day) for t in ("prediction_market", "prediction_price")]
+        try:
+            stamp = tuple((st.st_mtime_ns, st.st_size) for st in (p.stat() for p in paths))
+        except FileNotFoundError:
+            return {}
+        return self._cached(f"venue:{sport}:{day}", stamp, lambda: self._venue_split(*paths))
+
+    def _venue_split(self, markets_path: Path, prices_path: Path) -> dict[str, pa.Table]:
+        from linelogic_assets.gold.venues import venue_odds
+
+        markets = pq.read_table(markets_path).to_pandas()
+        prices = pq.read_table(prices_path, filters=[("source", "=", "ask")]).to_pandas()
+        refs = [self.index.refs[e] for e in markets["canonical_event_id"].dropna().unique() if e in self.index.refs]
+        refs = [r for r in refs if r.commence_time_utc is not None]
+        starts = pd.DataFrame({"canonical_event_id": [r.canonical_event_id for r in refs],
+                               "commence_time_utc": pd.to_datetime([r.commence_time_utc for r in refs], utc=True)})
+        quotes = venue_odds(markets, prices, starts)
+        schema = pa.schema([_odds_schema().field(c) for c in ODDS_READ[1:]])
+        return {eid: pa.Table.from_pandas(rows[ODDS_READ[1:]], schema=schema, preserve_index=False)
+                for eid, rows in quotes.groupby("canonical_event_id", sort=False)}
 
     def event_odds(self, event_id: str | EventRef) -> tuple[EventRef, pa.Table]:
         """Every odds row of one event (the query columns but the event id), read from its partition file(s) only."""
         ref = event_id if isinstance(event_id, EventRef) else self.resolve_event(event_id)
         tables = []
         for sport, day in ref.partitions:
-            events = self._by_event(partition_file(self.root, "odds_snapshot", sport, day))
-            if events and ref.canonical_event_id in events:
-                tables.append(events[ref.canonical_event_id])
+            # the books' rows, then the prediction-market venues' taker quotes: one as-of rule prices both
+            for events in (self._by_event(partition_file(self.root, "odds_snapshot", sport, day)),
+                           self._venue_by_event(sport, day)):
+                if events and ref.canonical_event_id in events:
+                    tables.append(events[ref.canonical_event_id])
         if not tables:
-            from linelogic_assets.silver.schemas import SCHEMAS
-
-            return ref, SCHEMAS["odds_snapshot"].empty_table().select(ODDS_READ[1:])
+            return ref, _odds_schema().empty_table().select(ODDS_READ[1:])
         return ref, tables[0] if len(tables) == 1 else pa.concat_tables(tables)
 
     def _quotes(self, event_id: str, at: datetime | None, market: str | None = None,

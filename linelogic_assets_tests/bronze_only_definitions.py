@@ -6,10 +6,11 @@ import dagster as dg
 from linelogic_assets import definitions as production  # the module: one Definitions here to discover
 from linelogic_assets.bronze.assets import bronze_assets
 from linelogic_assets.jobs import bronze_job, pregame_odds_job
+from linelogic_assets.providers.registry import PROVIDERS
 
 defs = dg.Definitions(
     assets=bronze_assets,
     jobs=[bronze_job, pregame_odds_job],
-    resources={k: production.defs.resources[k] for k in ("lake", "oddsapi", "balldontlie")},
+    resources={k: production.defs.resources[k] for k in ("lake", *(p.name for p in PROVIDERS))},
     executor=production.defs.executor,
 )

@@ -31,7 +31,7 @@ def test_demo_materializes_bronze_and_silver_for_each_slate_date_with_games(lake
     assert code == 0, out
     assert backtested == [["americanfootball_nfl"]]  # none is configured for NFL: no backtest run
     assert "2 slate dates with games" in out  # Sunday 11-09 and Monday night 11-10; none on Tuesday
-    assert out.count(" ok: 27 assets") == 2 and " 0 error" in out
+    assert out.count(" ok: 33 assets") == 2 and " 0 error" in out
     dates = sorted(p.name for p in (lake_root / "bronze" / "provider=oddsapi" / "sport=americanfootball_nfl").iterdir())
     assert dates == ["date=2025-11-09", "date=2025-11-10"]
     instance = dg.DagsterInstance.get()
@@ -49,6 +49,16 @@ def test_demo_materializes_bronze_and_silver_for_each_slate_date_with_games(lake
     assert main(["sql", "SELECT count(*) AS n FROM odds_snapshot WHERE canonical_event_id IS NULL",
                  "--format", "csv"]) == 0
     assert capsys.readouterr().out.splitlines() == ["n", "0"]
+    # every NFL game has its Polymarket markets matched, and a venue divergence at every as-of bucket
+    assert main(["sql", "SELECT count(DISTINCT e.canonical_event_id) AS games, count(DISTINCT m.canonical_event_id) "
+                 "AS matched FROM event e LEFT JOIN prediction_market m USING (canonical_event_id)",
+                 "--format", "json"]) == 0
+    [venue] = json.loads(capsys.readouterr().out)
+    assert venue["games"] > 0 and venue["matched"] == venue["games"], venue
+    assert main(["sql", "SELECT canonical_event_id, count(DISTINCT bucket) AS buckets FROM venue_divergence "
+                 "WHERE market = 'h2h' AND fair_prob IS NOT NULL GROUP BY 1", "--format", "json"]) == 0
+    cells = json.loads(capsys.readouterr().out)
+    assert len(cells) == venue["games"] and {c["buckets"] for c in cells} == {5}, cells
     assert main(["sql", "SELECT count(*) AS n FROM injuries"]) == 0  # no rows yet: the view still exists
     capsys.readouterr()
     assert main(["sql", "COPY (SELECT 1) TO 'x.csv'"]) == 2

@@ -37,13 +37,14 @@ class InFlight:
 
     def __init__(self, sim: Simulator) -> None:
         self.lock = threading.Lock()
-        self.now = {"oddsapi": 0, "balldontlie": 0}
-        self.peak = {"oddsapi": 0, "balldontlie": 0}
+        self.now = {"oddsapi": 0, "balldontlie": 0, "polymarket": 0}
+        self.peak = {"oddsapi": 0, "balldontlie": 0, "polymarket": 0}
         self.served = 0
         respond = sim.respond
 
         def counted(method, path, query, headers):
-            provider = "oddsapi" if path.startswith("/v4") else "balldontlie"
+            provider = ("oddsapi" if path.startswith("/v4") else "polymarket" if path.startswith("/polymarket")
+                        else "balldontlie")
             with self.lock:
                 self.now[provider] += 1
                 self.served += 1
@@ -107,4 +108,4 @@ def test_queued_partitions_run_in_parallel_but_each_provider_sees_one_step_at_a_
     assert any(b_start < a_end for (_, a_end), (b_start, _) in zip(spans, spans[1:], strict=False))
     # and the pools held: never two requests to one provider at once, across six run processes
     assert counter.served > 50
-    assert counter.peak == {"oddsapi": 1, "balldontlie": 1}
+    assert counter.peak == {"oddsapi": 1, "balldontlie": 1, "polymarket": 1}

@@ -28,6 +28,7 @@ from linelogic_assets.deploy import (
     pool_limits,
     service_commands,
 )
+from linelogic_assets.providers.registry import PROVIDERS
 from linelogic_assets_tests.deployment import Deployment, free_port
 
 GRAPH = defs.resolve_asset_graph()
@@ -107,9 +108,10 @@ def test_no_pool_had_more_runs_in_flight_than_its_limit(deployment: Deployment) 
         records = instance.get_run_records()
         peaks = peak_in_flight(records)
         limits = pool_limits(instance, peaks)
-    assert set(peaks) == {"oddsapi", "balldontlie", "duckdb"}
+    pools = {*(p.name for p in PROVIDERS), "duckdb"}  # one pool per provider, and DuckDB's writers
+    assert set(peaks) == pools
     assert all(peaks[p] <= limits[p] for p in peaks), (peaks, limits)
-    assert limits == {"oddsapi": 1, "balldontlie": 1, "duckdb": 1}
+    assert limits == dict.fromkeys(pools, 1)
 
 
 def test_webserver_listens_on_loopback_only(deployment: Deployment) -> None:

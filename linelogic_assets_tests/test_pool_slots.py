@@ -177,7 +177,8 @@ def test_killed_runs_give_up_their_slots_to_the_sweep_and_to_a_run_waiting_for_t
 def test_a_demo_waiting_for_a_held_slot_sleeps_names_the_holder_and_stops_on_sigterm() -> None:
     project_instance_home()
     # every bronze step waits (the rest depends on bronze): the demo has nothing to do but wait
-    holders = [holder("oddsapi", "odds_holder"), holder("balldontlie", "bdl_holder")]
+    holders = [holder("oddsapi", "odds_holder"), holder("balldontlie", "bdl_holder"),
+               holder("polymarket", "pm_holder")]
     demo = None
     try:
         for h in holders:
@@ -187,7 +188,7 @@ def test_a_demo_waiting_for_a_held_slot_sleeps_names_the_holder_and_stops_on_sig
         demo = start([str(BIN / "linelogic"), "demo", "--sport", "basketball_nba", "--start", "2025-11-10",
                       "--days", "1", "--no-backtests"])
         wait_until("the demo's run queues claims in both pools",
-                   lambda: queued_claims("ingest_job").keys() >= {"oddsapi", "balldontlie"}, demo)
+                   lambda: queued_claims("ingest_job").keys() >= {"oddsapi", "balldontlie", "polymarket"}, demo)
 
         cpu = cpu_seconds(demo.pid)
         with pytest.raises(subprocess.TimeoutExpired):

@@ -504,3 +504,39 @@ def test_query_as_of_is_gold_quotes_asof_for_one_time(seed: int) -> None:
             key = ["bookmaker", "market", "selection", "price", "snapshot_time_utc"]
             assert sorted(map(tuple, fast[key].astype(str).to_numpy())) == \
                 sorted(map(tuple, rule[key].astype(str).to_numpy()))
+
+
+# -- prediction-market venues ------------------------------------------------------------------
+def _venue_market(selection: str, token: str) -> dict:
+    return {"provider_market_id": "pm-h2h", "provider_event_id": "pm-ev", "sport": NBA, "canonical_event_id": E1,
+            "market": "h2h", "selection": selection, "point": None, "token_id": token, "venue": "polymarket",
+            "fee_rate": 0.03, "question": "Lakers vs. Celtics"}
+
+
+def _book(token: str, at: pd.Timestamp, bid: float, ask: float) -> list[dict]:
+    return [{"token_id": token, "ts_utc": at, "price": p, "size": 100.0, "source": s}
+            for s, p in (("bid", bid), ("ask", ask), ("mid", (bid + ask) / 2))]
+
+
+def test_a_venue_is_a_book_of_the_query_api_at_its_taker_odds_on_the_best_ask(hand_lake: Path) -> None:
+    write_partition(hand_lake, "prediction_market", NBA, DAY, frame("prediction_market", [
+        _venue_market("home", "t-home"), _venue_market("away", "t-away")]))
+    read = T2 - 10 * SEC  # both sides read in one sweep, before t2
+    write_partition(hand_lake, "prediction_price", NBA, DAY, frame("prediction_price", [
+        *_book("t-home", read, 0.38, 0.40), *_book("t-away", read + 2 * SEC, 0.58, 0.62),
+        *_book("t-home", T2 + SEC, 0.08, 0.10),  # a later read: never seen at t2
+        {"token_id": "t-home", "ts_utc": read - SEC, "price": 0.01, "size": None, "source": "history"}]))
+    q = LakeQuery(hand_lake)
+    home, away = odds_math.taker_decimal_odds(0.40, 0.03), odds_math.taker_decimal_odds(0.62, 0.03)
+    best = q.best_odds(E1, "h2h", T2.to_pydatetime()).set_index("selection")
+    assert best.loc["home", "bookmakers"] == ["polymarket"] and np.isclose(best.loc["home", "price"], home)
+    assert best.loc["home", "n_books"] == 5  # alpha, beta, gamma, delta and the venue
+    at = q.odds_at(E1, T2.to_pydatetime(), "h2h")
+    assert prices(at, "polymarket", "h2h") == pytest.approx({"home": home, "away": away})
+    assert snap(at, "polymarket", "h2h") == read + 2 * SEC  # one quote, stamped at the sweep's last read
+    books = q.compare_books(E1, "h2h", T2.to_pydatetime())
+    venue = books[books["bookmaker"] == "polymarket"]
+    assert venue["complete"].all() and np.isclose(venue["fair_prob"].sum(), 1.0)
+    # home read again: the next sweep, the venue's last snapshot after it (as a book's, its last whole snapshot)
+    later = q.odds_at(E1, T3.to_pydatetime(), "h2h")
+    assert prices(later, "polymarket", "h2h") == pytest.approx({"home": odds_math.taker_decimal_odds(0.10, 0.03)})

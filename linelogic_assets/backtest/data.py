@@ -5,6 +5,10 @@ Every quote comes through gold's one as-of rule (`gold.asof.quotes_asof`: the la
 decision time). Decision points that are configured buckets are read from the gold tables the gold assets
 built (`book_lines`, `consensus_lines`, `pregame_training_rows`); custom offsets (T-90m) are computed from
 silver `odds_snapshot` with the same gold functions. Labels never enter `features`.
+
+Prediction-market venues are books here too: their taker quotes (`gold.venues.venue_odds`, the best ask with
+the taker fee in the price) join `lines` at every decision point by the same as-of rule, so a strategy can bet
+them; they never enter the consensus or the closing reference.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow.dataset as ds
 
 from linelogic_assets.config import GoldSettings, IngestConfig
 from linelogic_assets.gold.asof import asof_points
@@ -29,6 +34,7 @@ from linelogic_assets.gold.training import (
     form_features,
     market_features,
 )
+from linelogic_assets.gold.venues import venue_lines
 from linelogic_assets.silver.io_manager import read_range
 from linelogic_assets.sports import league_for
 
@@ -177,6 +183,11 @@ def from_lake(root: Path, cfg: IngestConfig, sport: str, start: date, end: date,
         parts_cons.append(computed.consensus)
         parts_feats.append(computed.features)
     lines = pd.concat(parts_lines, ignore_index=True)
+    asks = read_range(root, "prediction_price", sport, days, ds.field("source") == "ask")  # not the long histories
+    points = lines[[*POINT, "commence_time_utc"]].drop_duplicates(POINT)  # the books' decision points
+    venues = venue_lines(read_range(root, "prediction_market", sport, days), asks, events, points,
+                         settings)[LINE_COLS]
+    lines = pd.concat([lines, venues], ignore_index=True) if len(venues) else lines
     return MarketData(
         sport=sport, start=start, end=end, decisions=tuple(decisions), lines=lines,
         consensus=pd.concat(parts_cons, ignore_index=True),

@@ -176,8 +176,10 @@ def import_file(
     endpoint: str,
     sport: str,
     day: date | None = None,
+    entry_extra: dict[str, Any] | None = None,
 ) -> ImportResult:
-    """Import one file, or raise ImportRejected: the only exception it raises, whatever went wrong."""
+    """Import one file, or raise ImportRejected: the only exception it raises, whatever went wrong.
+    `entry_extra` goes into the response's manifest entry (a price history's token, which its body lacks)."""
     try:
         league = league_for(sport)
         judged = _judge(path, provider=provider, endpoint=endpoint, league=league, day=day)
@@ -188,19 +190,23 @@ def import_file(
     except Exception as err:  # the one boundary: whatever judging a file raises (RecursionError, MemoryError...)
         raise ImportRejected(path, f"unexpected {type(err).__name__}: {err}", "unexpected") from None
     try:
-        return _store(store, path, judged, provider=provider, endpoint=endpoint, sport=league.sport_key)
+        return _store(store, path, judged, provider=provider, endpoint=endpoint, sport=league.sport_key,
+                      entry_extra=entry_extra or {})
     except Exception as err:  # disk full, permissions: the file was fine, bronze could not take it
         raise ImportRejected(path, f"not stored: {type(err).__name__}: {err}", "not_stored") from None
 
 
-def _store(store: BronzeStore, path: Path, judged: _Judged, *, provider: str, endpoint: str, sport: str) -> ImportResult:
+def _store(store: BronzeStore, path: Path, judged: _Judged, *, provider: str, endpoint: str, sport: str,
+           entry_extra: dict[str, Any]) -> ImportResult:
     classified, digest, dates = judged.classified, judged.digest, judged.dates
-    marker = store.root / "checkpoints" / "import" / provider / f"{digest}.json"
+    # the same bytes with other entry data (two tokens' equally empty histories) are two imports, not one
+    key = digest if not entry_extra else sha256(judged.content + json.dumps(entry_extra, sort_keys=True).encode())
+    marker = store.root / "checkpoints" / "import" / provider / f"{key}.json"
     if marker.exists():
         return ImportResult(path, "duplicate", digest, sorted(map(str, dates)), json.loads(marker.read_text())["folders"])
 
     snap, snap_source = judged.snapshot, judged.snapshot_source
-    run_id = f"import-{digest[:16]}"  # deterministic: a crashed import resumes instead of duplicating
+    run_id = f"import-{key[:16]}"  # deterministic: a crashed import resumes instead of duplicating
     folders = []
     for d in sorted(dates):
         done = store.root / "bronze" / f"provider={provider}" / f"sport={sport}" / f"date={d}" / f"run_id={run_id}"
@@ -220,6 +226,7 @@ def _store(store: BronzeStore, path: Path, judged: _Judged, *, provider: str, en
                 "snapshot_time_source": snap_source,
                 "imported_at": datetime.now(UTC).isoformat(),
                 "cost": 0,
+                **entry_extra,
             },
         )
         writer.close()

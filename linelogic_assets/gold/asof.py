@@ -111,7 +111,8 @@ def prices_asof(cells: pd.DataFrame, prices: pd.DataFrame, sources: tuple[str, .
     cell's last price row of `sources` at or before its as-of time (never a later one) and no older than
     `max_age`, as `columns` (price column → output name); NaN where there is none."""
     src = prices.loc[prices["source"].isin(sources), list(dict.fromkeys(["token_id", "ts_utc", *columns]))]
-    out = pd.DataFrame({name: np.full(len(cells), np.nan, dtype=object if name.endswith("_utc") else float)
+    out = pd.DataFrame({name: pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns, UTC]")
+                        if name.endswith("_utc") else pd.Series(np.nan, index=cells.index, dtype=float)
                         for name in columns.values()}, index=cells.index)
     if src.empty or cells.empty:
         return out

@@ -7,14 +7,14 @@ through `gold.asof` (the last snapshot at or before the as-of time, never a late
 
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import dagster as dg
 import pandas as pd
 
 from linelogic_assets.config import IngestConfig
 from linelogic_assets.gold import checks
-from linelogic_assets.gold.asof import asof_points, close_source
+from linelogic_assets.gold.asof import asof_points, close_source, snapshot_points
 from linelogic_assets.gold.clv import clv_evaluation as clv_rows
 from linelogic_assets.gold.consensus import consensus, lines_asof, series_lines
 from linelogic_assets.gold.movement import book_series, consensus_series, movement_features
@@ -22,6 +22,8 @@ from linelogic_assets.gold.opportunities import market_opportunities as opportun
 from linelogic_assets.gold.opportunities import searched_cells
 from linelogic_assets.gold.schemas import PARTITION_EXPR
 from linelogic_assets.gold.training import build_training, form_days
+from linelogic_assets.gold.venues import venue_divergence as divergence
+from linelogic_assets.gold.venues import venue_lines
 from linelogic_assets.lake import checks as check_results
 from linelogic_assets.partitions import sport_and_date, sport_date_partitions
 from linelogic_assets.resources import ClockResource, LakeResource
@@ -35,6 +37,7 @@ IO = "gold_io"
 _gold = dict(group_name=GROUP, partitions_def=sport_date_partitions, io_manager_key=IO, kinds={"duckdb"},
              pool="duckdb", metadata={"partition_expr": PARTITION_EXPR})
 _silver = {name: dg.AssetIn(name) for name in ("odds_snapshot", "event", "event_result")}
+_venue = {name: dg.AssetIn(name) for name in ("prediction_market", "prediction_price")}  # prediction-market venues
 
 
 def windows(cfg: IngestConfig) -> list[tuple[str, int]]:
@@ -170,20 +173,45 @@ def clv_evaluation(context: dg.AssetExecutionContext, lake: LakeResource, book_l
     yield from _results("clv_evaluation", checks.GoldInputs(cfg.gold, frame))
 
 
-@dg.asset(ins={"odds_snapshot": _silver["odds_snapshot"]},
+@dg.asset(ins={"odds_snapshot": _silver["odds_snapshot"], "event": _silver["event"], **_venue},
           check_specs=_specs("market_opportunities"),
-          description="Arbitrage across books (with the stake split) and +EV quotes against the devigged fair "
-          "price, at every pregame snapshot.", **_gold)
-def market_opportunities(context: dg.AssetExecutionContext, lake: LakeResource,
-                         odds_snapshot: pd.DataFrame) -> Iterator:
+          description="Arbitrage across books and prediction-market venues (with the stake split) and +EV quotes "
+          "against the sportsbooks' devigged fair price, at every pregame snapshot. A venue is priced at its taker "
+          "odds on the best ask (fee included).", **_gold)
+def market_opportunities(context: dg.AssetExecutionContext, lake: LakeResource, odds_snapshot: pd.DataFrame,
+                         event: pd.DataFrame, prediction_market: pd.DataFrame,
+                         prediction_price: pd.DataFrame) -> Iterator:
     sport, day = sport_and_date(context)
     cfg = lake.config
     lines = series_lines(odds_snapshot, cfg.gold)
-    frame = _stamp(opportunities(lines, consensus(lines), cfg.gold), sport, day)
-    cells = searched_cells(lines)
-    yield dg.Output(frame, metadata={"rows": len(frame), "quotes": len(lines), "cells": cells})
-    yield from _results("market_opportunities", checks.GoldInputs(cfg.gold, frame, quotes=len(lines), cells=cells))
+    # venues' quotes as of the books' snapshot points
+    venues = venue_lines(prediction_market, prediction_price, event, snapshot_points(odds_snapshot), cfg.gold)
+    searched = pd.concat([lines, venues], ignore_index=True) if len(venues) else lines
+    frame = _stamp(opportunities(searched, consensus(lines), cfg.gold), sport, day)
+    cells = searched_cells(searched)
+    yield dg.Output(frame, metadata={"rows": len(frame), "quotes": len(searched), "venue_quotes": len(venues),
+                                     "cells": cells})
+    yield from _results("market_opportunities", checks.GoldInputs(cfg.gold, frame, quotes=len(searched), cells=cells))
+
+
+@dg.asset(ins={"consensus_lines": dg.AssetIn("consensus_lines"), **_venue},
+          description="Prediction-market probability minus the sportsbooks' devigged fair probability (sharp at the "
+          "same point, else the trimmed consensus) at each as-of bucket, with the venue's bid, ask and taker odds.",
+          **_gold)
+def venue_divergence(context: dg.AssetExecutionContext, lake: LakeResource, consensus_lines: pd.DataFrame,
+                     prediction_market: pd.DataFrame, prediction_price: pd.DataFrame) -> Iterator:
+    sport, day = sport_and_date(context)
+    frame = divergence(prediction_market, prediction_price, consensus_lines,
+                       timedelta(minutes=lake.config.gold.max_quote_age_minutes))
+    frame = _stamp(frame, sport, day) if len(frame) else frame
+    d = pd.to_numeric(frame.get("divergence", pd.Series(dtype=float)), errors="coerce")
+    yield dg.Output(frame, metadata={
+        "rows": len(frame), "dagster/row_count": len(frame),
+        "events": int(frame["canonical_event_id"].nunique()) if len(frame) else 0,
+        "buckets": sorted(frame["bucket"].unique().tolist()) if len(frame) else [],
+        "mean_abs_divergence": float(d.abs().mean()) if d.notna().any() else None,
+    })
 
 
 gold_assets = [book_lines, consensus_lines, odds_movement_features, pregame_training_rows, clv_evaluation,
-               market_opportunities]
+               market_opportunities, venue_divergence]

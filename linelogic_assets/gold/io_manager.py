@@ -22,7 +22,7 @@ from dagster_duckdb.io_manager import DuckDbClient
 from dagster_duckdb_pandas import DuckDBPandasIOManager
 from dagster_duckdb_pandas.duckdb_pandas_type_handler import DuckDBPandasTypeHandler
 
-from linelogic_assets.gold.schemas import GOLD_SCHEMAS, gold_table
+from linelogic_assets.gold.schemas import GOLD_DESCRIPTIONS, GOLD_SCHEMAS, gold_table
 from linelogic_assets.resources import LakeResource
 
 GOLD_DB = Path("gold") / "warehouse.duckdb"
@@ -75,7 +75,8 @@ class _GoldFrameHandler(DuckDBPandasTypeHandler):
         context.add_output_metadata({
             "dagster/partition_row_count": len(obj),
             "dagster/column_schema": dg.TableSchema(columns=[
-                dg.TableColumn(f.name, str(f.type)) for f in GOLD_SCHEMAS[table_slice.table]]),
+                dg.TableColumn(f.name, str(f.type), description=GOLD_DESCRIPTIONS.get(table_slice.table, {}).get(f.name))
+                for f in GOLD_SCHEMAS[table_slice.table]]),
         })
 
     def load_input(self, context: dg.InputContext, table_slice: TableSlice, connection) -> pd.DataFrame:

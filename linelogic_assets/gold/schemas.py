@@ -77,6 +77,44 @@ GOLD_SCHEMAS: dict[str, pa.Schema] = {
         ("price", F), ("fair_prob", F), ("fair_source", S), ("edge", F), ("stake_share", F),
         ("books_compared", INT),
     ]),
+    # a prediction-market venue's probability against the sportsbooks' fair price, per consensus cell (venues.py)
+    "venue_divergence": pa.schema([
+        ("canonical_event_id", S), *PARTITION, ("bucket", S), ("asof_time_utc", TS), ("commence_time_utc", TS),
+        ("market", S), ("selection", S), ("point", F), ("venue", S), ("provider_market_id", S), ("token_id", S),
+        ("venue_prob", F), ("venue_price_time_utc", TS), ("venue_age_seconds", F), ("venue_bid", F),
+        ("venue_bid_size", F), ("venue_ask", F), ("venue_ask_size", F), ("venue_fee_rate", F), ("venue_taker_odds", F),
+        ("fair_prob", F), ("fair_source", S), ("divergence", F),
+    ]),
+}
+
+# what a column means, shown in the Dagster UI's column schema (tables without an entry show types only)
+GOLD_DESCRIPTIONS: dict[str, dict[str, str]] = {
+    "venue_divergence": {
+        "canonical_event_id": "canonical event",
+        "sport": "sport key",
+        "slate_date": "league-local slate date of the game",
+        "bucket": "as-of bucket (OPEN, T-6h, T-60m, T-15m, CLOSE)",
+        "asof_time_utc": "the bucket's as-of time; nothing later is read",
+        "commence_time_utc": "scheduled start",
+        "market": "h2h, spreads or totals",
+        "selection": "home, away, over or under",
+        "point": "the token's line on the sportsbook convention (home -1.5 = home gives 1.5); null for h2h",
+        "venue": "prediction-market venue",
+        "provider_market_id": "the venue's market id",
+        "token_id": "the venue's outcome token",
+        "venue_prob": "the token's last history price or book mid at or before the as-of time",
+        "venue_price_time_utc": "time of that price",
+        "venue_age_seconds": "as-of time minus the price's time",
+        "venue_bid": "best bid of the last book read at or before the as-of time",
+        "venue_bid_size": "shares at the best bid",
+        "venue_ask": "best ask of the last book read at or before the as-of time",
+        "venue_ask_size": "shares at the best ask",
+        "venue_fee_rate": "the venue's taker fee rate (fee per share = rate x p x (1 - p))",
+        "venue_taker_odds": "decimal odds a taker gets at the best ask, fee included",
+        "fair_prob": "the sportsbooks' devigged fair probability: sharp at the same point, else the trimmed consensus",
+        "fair_source": "sharp or consensus",
+        "divergence": "venue_prob - fair_prob",
+    },
 }
 
 GOLD_SORT_KEYS: dict[str, list[str]] = {
@@ -86,6 +124,7 @@ GOLD_SORT_KEYS: dict[str, list[str]] = {
     "pregame_training_rows": ["canonical_event_id", "asof_time_utc", "bucket"],
     "clv_evaluation": ["canonical_event_id", "asof_time_utc", "bucket", "market", "bookmaker", "selection"],
     "market_opportunities": ["canonical_event_id", "snapshot_time_utc", "market", "kind", "selection", "bookmaker"],
+    "venue_divergence": ["canonical_event_id", "asof_time_utc", "bucket", "market", "selection", "venue", "token_id"],
 }
 GOLD_TABLES = tuple(GOLD_SCHEMAS)
 

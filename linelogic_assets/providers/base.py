@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     import dagster as dg
+    import pandas as pd
     import pyarrow as pa
     from pydantic import BaseModel
 
@@ -97,6 +98,9 @@ class Provider:
     team_check: Callable[[BronzeStore, League, date, TeamIndex, Quarantine], dict[str, int]] | None = None
     # the column of silver's team and player tables holding its ids (one provider supplies them)
     id_column: str | None = None
+    # silver: a venue's links of its own listings to the slate's canonical events (`event_provider_map` rows),
+    # matched after the events are built: (store, league, day, event frame, team index) → rows
+    event_links: Callable[[BronzeStore, League, date, pd.DataFrame, TeamIndex], pd.DataFrame] | None = None
     # silver asset name → the names of its bronze assets that silver asset reads
     silver_deps: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
     # the paths its simulator part answers, as the server's banner lists them

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from linelogic_assets.providers import balldontlie, oddsapi
+from linelogic_assets.providers import balldontlie, oddsapi, polymarket
 from linelogic_assets.providers.base import Provider
 
 PROVIDERS: tuple[Provider, ...] = (
     oddsapi.PROVIDER,
     balldontlie.PROVIDER,
+    polymarket.PROVIDER,
 )
 PROVIDERS_BY_NAME: dict[str, Provider] = {p.name: p for p in PROVIDERS}
 SECRET_ENV: tuple[str, ...] = tuple(v for p in PROVIDERS for v in p.secret_env)

@@ -86,6 +86,10 @@ def build_events(store: BronzeStore, league: League, day: date, overrides: Overr
         "event_provider_map": _event_map_frame(result.events, sport),
         "team_provider_map": _team_map_frame(result.events, sport),
     }
+    links = [p.event_links(store, league, day, frames["event"], index) for p in PROVIDERS if p.event_links]
+    links = [f for f in links if len(f)]
+    if links:  # venues match their listings to the events just built: their rows follow the sightings'
+        frames["event_provider_map"] = pd.concat([frames["event_provider_map"], *links], ignore_index=True)
     frames = {name: typed(name, frame) for name, frame in frames.items()}
     quoting = _odds_providers()
     keys = {

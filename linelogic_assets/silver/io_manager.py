@@ -36,12 +36,13 @@ def read_partition(root: Path, table: str, sport: str, day: date | str) -> pd.Da
     return pq.read_table(path, schema=SCHEMAS[table]).to_pandas()
 
 
-def read_range(root: Path, table: str, sport: str, days: list[date]) -> pd.DataFrame:
-    """The partitions of a table that exist among `days`, as one frame (absent dates are skipped)."""
+def read_range(root: Path, table: str, sport: str, days: list[date], where: ds.Expression | None = None) -> pd.DataFrame:
+    """The partitions of a table that exist among `days`, as one frame (absent dates are skipped); `where`
+    filters rows in the scan (`pyarrow.dataset.field("source") == "ask"`)."""
     files = [str(p) for d in days if (p := partition_file(root, table, sport, d)).exists()]
     if not files:
         return SCHEMAS[table].empty_table().to_pandas()
-    return ds.dataset(files, schema=SCHEMAS[table], format="parquet").to_table().to_pandas()
+    return ds.dataset(files, schema=SCHEMAS[table], format="parquet").to_table(filter=where).to_pandas()
 
 
 def write_quarantine(root: Path, quarantine: Quarantine, day: date | str) -> Path:

@@ -14,6 +14,7 @@ from linelogic_assets.config import DEFAULT_CONFIG_PATH, load_config
 from linelogic_assets.partitions import partition_key
 from linelogic_assets.providers.balldontlie.resource import BallDontLieResource
 from linelogic_assets.providers.oddsapi.resource import OddsApiResource
+from linelogic_assets.providers.polymarket.resource import PolymarketResource
 from linelogic_assets.resources import LakeResource
 from linelogic_assets.simulator import Simulator
 
@@ -39,6 +40,7 @@ def resources(config_path: str, simulator_url: str) -> dict:
         "lake": LakeResource(config_path=config_path),
         "oddsapi": OddsApiResource(config_path=config_path, simulator_url=simulator_url),
         "balldontlie": BallDontLieResource(config_path=config_path, simulator_url=simulator_url),
+        "polymarket": PolymarketResource(config_path=config_path, simulator_url=simulator_url),
     }
 
 

@@ -33,7 +33,8 @@ WRONG_KEY = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"  # shaped like a real key: it mus
 NO_WAIT = {"backoff_base_seconds": 0, "timeout_seconds": 5}
 # the assets of a past NBA slate that call a provider (the others skip: scores are out of /scores' reach,
 # injuries are current-state only, players and lineups need held games)
-CALLING = {"oddsapi_events", "balldontlie_teams", "balldontlie_games", "balldontlie_stats"}
+KEYED = {"oddsapi_events", "balldontlie_teams", "balldontlie_games", "balldontlie_stats"}
+CALLING = KEYED | {"polymarket_events"}  # Polymarket is public: no key to be wrong
 
 
 def config_in(tmp_path: Path, name: str, **updates) -> str:
@@ -90,7 +91,9 @@ def simulator_serve() -> Iterator[str]:
 def live_config(tmp_path: Path, monkeypatch, base_url: str, key: str, **updates) -> str:
     monkeypatch.setenv("ODDS_API_KEY", key)
     monkeypatch.setenv("BALLDONTLIE_API_KEY", key)
-    return write_config(tmp_path, mode="live", oddsapi__base_url=base_url, balldontlie__base_url=base_url, **updates)
+    return write_config(tmp_path, mode="live", oddsapi__base_url=base_url, balldontlie__base_url=base_url,
+                        polymarket__gamma_base_url=f"{base_url}/polymarket/gamma",
+                        polymarket__clob_base_url=f"{base_url}/polymarket/clob", **updates)
 
 
 def test_a_wrong_key_fails_the_run_at_once_with_one_redacted_line(tmp_path, lake_root, instance, monkeypatch,
@@ -99,13 +102,13 @@ def test_a_wrong_key_fails_the_run_at_once_with_one_redacted_line(tmp_path, lake
     result = materialize(bronze_assets, config, instance)
     assert not result.success, "a wrong key is not a run that succeeded"
     failures = {e.step_key: e.step_failure_data for e in result.all_events if e.is_step_failure}
-    assert set(failures) == CALLING, "each step that called a provider failed; nothing downstream ran"
+    assert set(failures) == KEYED, "each step that called a keyed provider failed; nothing downstream ran"
     for step, data in failures.items():
         text = data.user_failure_data.description
         assert "\n" not in text and "AuthError" in text and "HTTP 401" in text, (step, text)
         assert WRONG_KEY not in text
     mats = {m.asset_key.to_user_string() for m in result.get_asset_materialization_events()}
-    assert "oddsapi_odds" not in mats and not mats & CALLING
+    assert "oddsapi_odds" not in mats and not mats & KEYED
     live_root = lake_root.parent / "live"
     (events,) = manifests(live_root, "oddsapi", "historical_events")
     assert events["status"] == "failed" and events["responses"] == []
@@ -127,7 +130,7 @@ def test_a_provider_that_only_fails_fails_the_check_of_every_asset_that_called_i
 ) -> None:
     retry = {"max_attempts": 2, **NO_WAIT}
     config = write_config(tmp_path, simulator__faults={**faults, "seed": 11}, oddsapi__retry=retry,
-                          balldontlie__retry=retry)
+                          balldontlie__retry=retry, polymarket__retry=retry)
     result = materialize(bronze_assets, config, instance)  # in-process: an injected timeout raises at once
     assert result.success, "a non-blocking check: silver still gets whatever bronze holds"
     checks = calls_checks(result)
@@ -150,7 +153,7 @@ def test_a_provider_that_only_fails_fails_the_check_of_every_asset_that_called_i
 def test_connection_refused_fails_the_check_with_a_typed_error(tmp_path, lake_root, instance, monkeypatch) -> None:
     closed = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
     config = live_config(tmp_path, monkeypatch, closed, "demo",
-                         oddsapi__retry={"max_attempts": 2, **NO_WAIT}, balldontlie__retry={"max_attempts": 2, **NO_WAIT})
+                         **{f"{p}__retry": {"max_attempts": 2, **NO_WAIT} for p in ("oddsapi", "balldontlie", "polymarket")})
     result = materialize(bronze_assets, config, instance)
     assert result.success
     checks = calls_checks(result)
@@ -238,7 +241,7 @@ def test_the_alerts_sensor_posts_each_lost_data_check_once(tmp_path, lake_root, 
     try:
         retry = {"max_attempts": 2, **NO_WAIT}
         config = write_config(tmp_path, simulator__faults={"rate_5xx": 1.0, "seed": 12}, oddsapi__retry=retry,
-                              balldontlie__retry=retry)
+                              balldontlie__retry=retry, polymarket__retry=retry)
         res = {"lake": LakeResource(config_path=config), "alerts": AlertWebhookResource(config_path=config)}
 
         def tick(cursor):

@@ -40,6 +40,12 @@ def _silver_tables():
     return {t: (SCHEMAS[t], SORT_KEYS[t], DESCRIPTIONS[t]) for t in SCHEMAS}
 
 
+def _event_links(store, league, day, events, index):
+    from linelogic_assets.providers.polymarket.silver import event_links
+
+    return event_links(store, league, day, events, index)
+
+
 def _simulator(settings, monotonic):
     from linelogic_assets.providers.polymarket.simulator import PolymarketSim
 
@@ -61,6 +67,8 @@ PROVIDER = Provider(
     results_assets=("polymarket_prices_history",),  # each game's history once it has ended
     reference_assets=("polymarket_events",),  # the day's listings, with the other reference data
     silver_assets=_silver_assets,
+    event_links=_event_links,
+    silver_deps={"silver_events": ("polymarket_events",)},  # its links into event_provider_map
     silver_tables=_silver_tables,
     slate_dates=importing.slate_dates,
     snapshot_time=importing.snapshot_time,

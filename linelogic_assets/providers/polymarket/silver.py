@@ -28,7 +28,7 @@ from linelogic_assets.providers.polymarket.assets import (
     polymarket_events,
     polymarket_prices_history,
 )
-from linelogic_assets.providers.polymarket.matching import match_markets
+from linelogic_assets.providers.polymarket.matching import MarketMatch, match_markets
 from linelogic_assets.providers.polymarket.normalise import book_rows, history_rows, market_rows
 from linelogic_assets.providers.polymarket.retention import due_tokens
 from linelogic_assets.providers.polymarket.schemas import (
@@ -37,6 +37,7 @@ from linelogic_assets.providers.polymarket.schemas import (
     conform_frame,
     empty_frame,
 )
+from linelogic_assets.registry.overrides import load_overrides
 from linelogic_assets.registry.teams import TeamIndex
 from linelogic_assets.resources import ClockResource, LakeResource
 from linelogic_assets.sports import League, league_for
@@ -45,11 +46,14 @@ SUM_TOLERANCE = 0.05  # the two sides' mids of one market sum to 1 within this (
 _part = dict(group_name="silver", partitions_def=sport_date_partitions, io_manager_key="silver_io", kinds={"parquet"})
 
 
-def build_markets(store: BronzeStore, league: League, day: date, events: pd.DataFrame, index: TeamIndex,
-                  quarantine: Quarantine, fee_rate: float) -> pd.DataFrame:
-    """The slate's matched market rows; everything else quarantined with its reason."""
-    frames = []
+def match_slate(store: BronzeStore, league: League, day: date, events: pd.DataFrame, index: TeamIndex,
+                quarantine: Quarantine) -> MarketMatch:
+    """The slate's game markets matched to its canonical events (a listing that cannot be read is quarantined).
+    The links' `created_at` is the first listing's snapshot time, so a rebuild writes the same rows."""
+    frames, seen = [], []
     for r, bodies in decoded(partition_responses(store, NAME, league.sport_key, day, ("events",)), quarantine):
+        if (t := r.snapshot_time or r.ingested_at) is not None:
+            seen.append(t)
         for body in bodies:
             rows, rejected = market_rows(body, league.sport_key, index)
             for rej in rejected:
@@ -62,12 +66,25 @@ def build_markets(store: BronzeStore, league: League, day: date, events: pd.Data
     start, end = league.slate_bounds_utc(day)
     in_slate = markets["game_start_utc"].between(pd.Timestamp(start), pd.Timestamp(end), inclusive="left")
     markets = markets[in_slate.fillna(False).astype(bool)]
-    match = match_markets(markets, events, index)
+    return match_markets(markets, events, index, now=min(seen) if seen else None)
+
+
+def build_markets(store: BronzeStore, league: League, day: date, events: pd.DataFrame, index: TeamIndex,
+                  quarantine: Quarantine, fee_rate: float) -> pd.DataFrame:
+    """The slate's matched market rows; everything else quarantined with its reason."""
+    match = match_slate(store, league, day, events, index, quarantine)
     for eid, group in match.quarantined.groupby("provider_event_id", dropna=False):
         quarantine.add("unmatched", str(group["reason"].iloc[0]), provider=NAME, endpoint="events", rows=len(group),
                        detail={"provider_event_id": eid, "ticker": group["ticker"].iloc[0]})
     matched = match.matched.drop(columns=["home_away_swapped"], errors="ignore").assign(venue=NAME, fee_rate=fee_rate)
     return conform_frame("prediction_market", matched)  # conform puts the rows in the table's order
+
+
+def event_links(store: BronzeStore, league: League, day: date, events: pd.DataFrame, index: TeamIndex) -> pd.DataFrame:
+    """`event_provider_map` rows of the slate's matched Gamma events, with match method and confidence
+    (the market rows and their quarantine are `prediction_market`'s)."""
+    throwaway = Quarantine(league.sport_key, "event")
+    return match_slate(store, league, day, events, index, throwaway).provider_map
 
 
 def build_prices(store: BronzeStore, sport: str, day: date, tokens: set[str], quarantine: Quarantine) -> pd.DataFrame:
@@ -185,8 +202,8 @@ def prediction_market(context: dg.AssetExecutionContext, lake: LakeResource, eve
     sport, day = sport_and_date(context)
     league = league_for(sport)
     quarantine = Quarantine(sport, "prediction_market")
-    markets = build_markets(lake.bronze(), league, day, event, TeamIndex(league.league), quarantine,
-                            lake.config.polymarket.fee_rate)
+    index = TeamIndex(league.sport_key, load_overrides(lake.config.overrides_file()).aliases(league.sport_key))
+    markets = build_markets(lake.bronze(), league, day, event, index, quarantine, lake.config.polymarket.fee_rate)
     write_quarantine(lake.root, quarantine, day)
     yield dg.Output(markets, metadata={"dagster/row_count": len(markets), "dagster/column_schema": column_schema("prediction_market"), "quarantined": len(quarantine.records),
                                        "markets": int(markets["provider_market_id"].nunique()),

@@ -181,3 +181,16 @@ def test_divergence_uses_the_last_price_at_or_before_the_bucket_never_a_later_on
     stale = venue_divergence(markets, prices.assign(ts_utc=prices["ts_utc"] - timedelta(hours=3)), _consensus(asof, 0.52),
                              timedelta(minutes=120))
     assert stale.empty or stale["venue_prob"].isna().all()
+
+
+@pytest.mark.parametrize("sources", [(), ("ask", "bid")], ids=["no_price_yet", "books_without_a_mid"])
+def test_divergence_of_a_slate_with_no_venue_probability_is_empty_not_a_crash(sources: tuple[str, ...]) -> None:
+    asof = datetime(2025, 11, 11, 23, 0, tzinfo=UTC)
+    markets = pd.DataFrame([{"venue": "polymarket", "canonical_event_id": "e1", "market": "h2h", "selection": "home",
+                             "point": np.nan, "token_id": "t1", "provider_market_id": "m1", "fee_rate": 0.03}])
+    prices = pd.DataFrame({"token_id": pd.Series(["t1"] * len(sources), dtype=object),
+                           "ts_utc": pd.to_datetime([asof - timedelta(minutes=5)] * len(sources), utc=True),
+                           "price": [0.5] * len(sources), "size": [10.0] * len(sources),
+                           "source": pd.Series(list(sources), dtype=object)})
+    out = venue_divergence(markets, prices, _consensus(asof, 0.52), timedelta(minutes=120))
+    assert out.empty
