@@ -154,13 +154,23 @@ def books_uncrossed(i: dict) -> Outcome:
 
 
 def history_retained(i: dict) -> Outcome:
-    """Finished markets whose full history is not stored yet, with the days left before it is gone."""
-    due = i["due"]
+    """Finished markets whose full history is not stored yet, with the days left before it is gone; and closed
+    markets whose history was fetched but came back empty (asked past the horizon, or never traded): lost."""
+    due, markets, prices = i["due"], i["markets"], i["prices"]
     left = min((d.days_left for d in due), default=None)
-    return Outcome(not due, {"tokens_missing_history": len(due),
-                             "min_days_left": None if left is None else round(left, 2)},
-                   None if not due else f"{len(due)} finished market tokens lack their full history; the first is "
-                   f"gone in {left:.1f} days (the retention sensor fetches them)")
+    closed = set(markets.loc[markets["closed"].fillna(False).astype(bool), "token_id"]) if len(markets) else set()
+    empty = closed - set(prices.loc[prices["source"] == "history", "token_id"]) - {d.token_id for d in due}
+    problems = []
+    if due:
+        problems.append(f"{len(due)} finished market tokens lack their full history; the first is gone in "
+                        f"{left:.1f} days (the retention sensor fetches them)")
+    if empty:
+        problems.append(f"{len(empty)} closed market tokens have an empty stored history (asked after the "
+                        "retention horizon, or never traded): their price path is lost")
+    return Outcome(not problems, {"tokens_missing_history": len(due),
+                                  "min_days_left": None if left is None else round(left, 2),
+                                  "closed_tokens_with_empty_history": len(empty)},
+                   "; ".join(problems) or None)
 
 
 def markets_matched(i: dict) -> Outcome:
@@ -178,7 +188,8 @@ CHECKS = (
     Check("books_uncrossed", "prediction_price", ERROR, "No book snapshot has its best bid at or above its best ask.",
           books_uncrossed),
     Check("history_retained", "prediction_price", WARN, "Every finished market's full price history is stored "
-          "(fine points are kept only about 25 days after close).", history_retained),
+          "(fine points are kept only about 25 days after close), and no closed market's is empty.",
+          history_retained),
     Check("markets_matched", "prediction_market", WARN, "Every game market of the slate matched exactly one canonical "
           "event (the rest are quarantined with the reason).", markets_matched),
 )

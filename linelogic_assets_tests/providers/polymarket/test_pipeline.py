@@ -194,3 +194,17 @@ def test_divergence_of_a_slate_with_no_venue_probability_is_empty_not_a_crash(so
                            "source": pd.Series(list(sources), dtype=object)})
     out = venue_divergence(markets, prices, _consensus(asof, 0.52), timedelta(minutes=120))
     assert out.empty
+
+
+def test_a_closed_market_whose_stored_history_is_empty_fails_the_retention_check_as_lost() -> None:
+    from linelogic_assets.providers.polymarket.silver import history_retained
+
+    markets = pd.DataFrame({"token_id": ["t1", "t2", "t3"], "closed": [True, True, False]})
+    at = pd.Timestamp("2025-11-11 23:00", tz="UTC")
+    prices = pd.DataFrame({"token_id": ["t1", "t2"], "ts_utc": [at, at], "price": [0.5, 0.5], "size": [np.nan, 5.0],
+                           "source": ["history", "ask"]})
+    out = history_retained({"due": [], "markets": markets, "prices": prices})
+    assert not out.passed and out.metadata["closed_tokens_with_empty_history"] == 1  # t2: a book read, no history
+    assert "lost" in out.description
+    whole = prices.assign(source="history")
+    assert history_retained({"due": [], "markets": markets, "prices": whole}).passed  # t3 is still open
