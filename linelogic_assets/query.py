@@ -11,7 +11,8 @@ Prediction-market venues are books here: a slate's `prediction_market` and `pred
 each venue's taker quotes at its best ask (`gold.venues.venue_odds`, the fee in the price), split by event
 and cached the same way, and the queries see them next to the books' rows (bookmaker = the venue).
 
-The as-of rule (`as_of`, the one implementation behind `odds_at`, `best_odds` and `compare_books`):
+The as-of rule (`gold.asof.quotes_asof_at`, the single-time path of gold's one rule, behind `odds_at`,
+`best_odds` and `compare_books`):
 per bookmaker × market, the book's market is the one it showed in its LAST snapshot taken at or
 before `at` (`snapshot_time_utc <= at`; a snapshot one microsecond later is never used, however
 near), with all the selections of that same snapshot. "Nearest snapshot within ±5 minutes" would
@@ -36,11 +37,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from linelogic_assets.gold.asof import quotes_asof_at as as_of
+from linelogic_assets.gold.asof import string_codes as _codes
 from linelogic_assets.gold.consensus import line_key
 from linelogic_assets.lake.paths import dataset, partition_file, partition_of
 from linelogic_assets.providers.registry import PROVIDERS as REGISTERED
+from linelogic_assets.timeutil import micros as _micros
+from linelogic_assets.timeutil import require_aware
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PROVIDERS = tuple(p.name for p in REGISTERED if p.schedule_rank is not None)  # providers that list events
 # the odds columns a query reads (not the lineage and hash columns)
 ODDS_READ = ["canonical_event_id", "snapshot_time_utc", "is_live", "bookmaker", "market", "selection",
@@ -69,70 +73,8 @@ class AmbiguousEventError(UnknownEventError):
     """A provider id that maps to more than one canonical event."""
 
 
-# -- time ------------------------------------------------------------------------------------
-
-def require_aware(at: datetime, what: str = "at") -> datetime:
-    """`at` in UTC; a naive datetime is refused (a timezone is required, never assumed)."""
-    if not isinstance(at, datetime):
-        raise TypeError(f"{what} must be a datetime, got {type(at).__name__}")
-    if at.tzinfo is None or at.tzinfo.utcoffset(at) is None:
-        raise ValueError(f"{what}={at.isoformat()} has no timezone: a timezone is required (e.g. ...Z or +00:00)")
-    return at.astimezone(UTC)
-
-
-def _micros(at: datetime) -> int:
-    return (at - EPOCH) // timedelta(microseconds=1)
-
-
-# -- the as-of rule ----------------------------------------------------------------------------
-
-def _codes(col: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, int]:
-    """Integer codes of a string (or dictionary) column and how many there can be (nulls get their own)."""
-    if isinstance(col, pa.ChunkedArray):
-        if col.num_chunks != 1 and pa.types.is_dictionary(col.type):
-            col = pc.cast(col, col.type.value_type)  # chunks may carry different dictionaries
-        col = col.combine_chunks()
-    if not pa.types.is_dictionary(col.type):
-        col = pc.dictionary_encode(col)
-    n = len(col.dictionary)
-    return pc.fill_null(col.indices, n).to_numpy(zero_copy_only=False).astype(np.int64), n + 1
-
-
 def _eq(col: pa.ChunkedArray, value: str) -> pa.ChunkedArray:
     return pc.fill_null(pc.equal(col, value), False)
-
-
-def as_of(odds: pa.Table, at: datetime | None = None, *, pregame_only: bool = False) -> pa.Table:
-    """The rows of each bookmaker × market's last snapshot at or before `at` (no bound when None).
-
-    The as-of rule of `gold.asof.quotes_asof` (per book × market, the latest `snapshot_time_utc <= at`,
-    all rows of that one snapshot; never a later row, whatever its distance), specialised to one
-    event and one time: a single pass of numpy over the event's rows, 40× faster than the general
-    merge for a latency-bound query. `test_query.py` checks that both return the same rows.
-    """
-    if at is not None:
-        at = require_aware(at)
-    n = odds.num_rows
-    if n == 0:
-        return odds
-    snap = odds["snapshot_time_utc"]
-    if snap.type != pa.timestamp("us", tz="UTC"):
-        snap = pc.cast(snap, pa.timestamp("us", tz="UTC"))
-    keep = pc.is_valid(snap).to_numpy(zero_copy_only=False)  # a row without a time is never "as of" anything
-    times = pc.fill_null(pc.cast(snap, pa.int64()), 0).to_numpy()
-    if at is not None:
-        keep &= times <= _micros(at)
-    if pregame_only:
-        keep &= ~pc.fill_null(odds["is_live"], False).to_numpy(zero_copy_only=False)
-    cand = np.flatnonzero(keep)
-    if len(cand) == 0:
-        return odds.slice(0, 0)
-    book, n_book = _codes(odds["bookmaker"])
-    market, n_market = _codes(odds["market"])
-    key = book[cand] * n_market + market[cand]
-    last = np.full(n_book * n_market, np.iinfo(np.int64).min, np.int64)
-    np.maximum.at(last, key, times[cand])
-    return odds.take(pa.array(cand[times[cand] == last[key]], pa.int64()))
 
 
 # -- the event index ---------------------------------------------------------------------------
@@ -422,7 +364,7 @@ class LakeQuery:
     # -- the queries ---------------------------------------------------------------------------
 
     def odds_at(self, event_id: str, at: datetime, market: str | None = None) -> pd.DataFrame:
-        """Every book × market as it stood at `at`: its last snapshot at or before `at` (see `as_of`)."""
+        """Every book × market as it stood at `at`: its last snapshot at or before `at` (`gold.asof.quotes_asof_at`)."""
         if at is None:
             raise ValueError("odds_at needs a time: at=None is not allowed (a timezone-aware datetime)")
         _, rows = self._quotes(event_id, at, market)

@@ -61,3 +61,20 @@ def iso_z(ts: datetime) -> str:
     if ts.tzinfo is None:
         raise ValueError("naive datetime")
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def require_aware(at: datetime, what: str = "at") -> datetime:
+    """`at` in UTC; a naive datetime is refused (a timezone is required, never assumed)."""
+    if not isinstance(at, datetime):
+        raise TypeError(f"{what} must be a datetime, got {type(at).__name__}")
+    if at.tzinfo is None or at.tzinfo.utcoffset(at) is None:
+        raise ValueError(f"{what}={at.isoformat()} has no timezone: a timezone is required (e.g. ...Z or +00:00)")
+    return at.astimezone(UTC)
+
+
+def micros(at: datetime) -> int:
+    """Microseconds since the epoch of an aware datetime (the unit of the lake's timestamps)."""
+    return (at - _EPOCH) // timedelta(microseconds=1)

