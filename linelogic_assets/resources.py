@@ -14,6 +14,7 @@ import threading
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
 import httpx
@@ -24,6 +25,9 @@ from linelogic_assets.config import IngestConfig, load_config
 from linelogic_assets.redact import register_secret, scrub
 from linelogic_assets.runlog import RunLog
 from linelogic_assets.timeutil import parse_ts
+
+if TYPE_CHECKING:
+    from linelogic_assets.registry.teams import TeamIndex
 
 _sim_lock = threading.Lock()
 _simulators: dict[str, object] = {}
@@ -82,6 +86,13 @@ class LakeResource(dg.ConfigurableResource):
 
     def run_log(self, run_id: str) -> RunLog:
         return RunLog(self.root, run_id)
+
+    def team_index(self, sport: str) -> TeamIndex:
+        """The league's team registry with the overrides file's aliases (what every silver matcher reads)."""
+        from linelogic_assets.registry.overrides import load_overrides
+        from linelogic_assets.registry.teams import TeamIndex
+
+        return TeamIndex(sport, load_overrides(self.config.overrides_file()).aliases(sport))
 
 
 class ClockResource(dg.ConfigurableResource):

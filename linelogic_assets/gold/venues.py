@@ -57,8 +57,7 @@ def venue_divergence(markets: pd.DataFrame, prices: pd.DataFrame, consensus: pd.
         return pd.DataFrame()
     ref = reference_fair(cells.assign(is_sharp=False, complete=True, bookmaker=cells["venue"],
                                       _h2h=cells["market"].eq("h2h")), consensus)
-    age = (pd.to_datetime(cells["asof_time_utc"], utc=True)
-           - pd.to_datetime(cells["venue_price_time_utc"], utc=True)).dt.total_seconds()
+    age = (cells["asof_time_utc"] - cells["venue_price_time_utc"]).dt.total_seconds()
     return cells.assign(
         venue_age_seconds=age,
         fair_prob=ref["fair_prob"].to_numpy(),

@@ -16,7 +16,6 @@ from linelogic_assets.lake.raw import partition_responses
 from linelogic_assets.partitions import sport_and_date, sport_date_partitions
 from linelogic_assets.providers.registry import PROVIDERS
 from linelogic_assets.registry.overrides import load_overrides
-from linelogic_assets.registry.teams import TeamIndex
 from linelogic_assets.resources import ClockResource, LakeResource
 from linelogic_assets.silver import checks
 from linelogic_assets.silver.events import build_events, load_event_keys
@@ -115,7 +114,7 @@ def team(context: dg.AssetExecutionContext, lake: LakeResource) -> Iterator:
     sport, day = sport_and_date(context)
     league = league_for(sport)
     quarantine = Quarantine(sport, "team")
-    index = TeamIndex(sport, load_overrides(lake.config.overrides_file()).aliases(sport))
+    index = lake.team_index(sport)
     build = build_teams(lake.bronze(), league, day, index, quarantine)
     write_quarantine(lake.root, quarantine, day)
     frame = build.frame
@@ -143,7 +142,7 @@ def silver_people(context: dg.AssetExecutionContext, lake: LakeResource, event: 
     sport, day = sport_and_date(context)
     league = league_for(sport)
     quarantine = Quarantine(sport, "player")
-    index = TeamIndex(sport, load_overrides(lake.config.overrides_file()).aliases(sport))
+    index = lake.team_index(sport)
     home_of = dict(zip(event["canonical_event_id"], event["home_team_id"], strict=True))
     builds = []
     for p in PROVIDERS:

@@ -37,7 +37,6 @@ from linelogic_assets.providers.polymarket.schemas import (
     conform_frame,
     empty_frame,
 )
-from linelogic_assets.registry.overrides import load_overrides
 from linelogic_assets.registry.teams import TeamIndex
 from linelogic_assets.resources import ClockResource, LakeResource
 from linelogic_assets.sports import League, league_for
@@ -213,7 +212,7 @@ def prediction_market(context: dg.AssetExecutionContext, lake: LakeResource, eve
     sport, day = sport_and_date(context)
     league = league_for(sport)
     quarantine = Quarantine(sport, "prediction_market")
-    index = TeamIndex(league.sport_key, load_overrides(lake.config.overrides_file()).aliases(league.sport_key))
+    index = lake.team_index(league.sport_key)
     markets = build_markets(lake.bronze(), league, day, event, index, quarantine, lake.config.polymarket.fee_rate)
     write_quarantine(lake.root, quarantine, day)
     yield dg.Output(markets, metadata={"dagster/row_count": len(markets), "dagster/column_schema": column_schema("prediction_market"), "quarantined": len(quarantine.records),
