@@ -54,10 +54,10 @@ def results(asset: str, inputs: Any, checks: tuple[Check, ...]) -> list[dg.Asset
             continue
         o = c.fn(inputs)
         out.append(dg.AssetCheckResult(asset_key=c.asset, check_name=c.name, passed=bool(o.passed),
-                                       severity=c.severity, metadata=_metadata(o.metadata),
+                                       severity=c.severity, metadata=metadata_values(o.metadata),
                                        description=o.description))
     return out
 
 
-def _metadata(meta: dict[str, Any]) -> dict[str, Any]:
+def metadata_values(meta: dict[str, Any]) -> dict[str, Any]:
     return {k: dg.MetadataValue.json(v) if isinstance(v, dict | list) else v for k, v in meta.items()}

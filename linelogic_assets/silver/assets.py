@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 
 from linelogic_assets.lake.quarantine import Quarantine
+from linelogic_assets.lake.ranges import RANGE_POLICY, SlateLog, check_outputs, evaluations, slates
 from linelogic_assets.lake.raw import partition_responses
 from linelogic_assets.partitions import sport_and_date, sport_date_partitions
 from linelogic_assets.providers.registry import PROVIDERS
@@ -19,7 +20,7 @@ from linelogic_assets.registry.overrides import load_overrides
 from linelogic_assets.resources import ClockResource, LakeResource
 from linelogic_assets.silver import checks
 from linelogic_assets.silver.events import build_events, load_event_keys
-from linelogic_assets.silver.io_manager import write_quarantine
+from linelogic_assets.silver.io_manager import write_partition, write_quarantine
 from linelogic_assets.silver.odds import OddsPartition
 from linelogic_assets.silver.people import PeopleBuild
 from linelogic_assets.silver.schemas import SCHEMAS, empty, typed
@@ -107,19 +108,28 @@ def odds_snapshot(context: dg.AssetExecutionContext, lake: LakeResource, clock: 
 @dg.asset(
     io_manager_key=IO, kinds={"parquet"}, deps=_deps("team"), check_specs=checks.specs("team"),
     description="The league's canonical teams (registry), with their provider ids; unknown provider teams "
-    "are quarantined.",
+    "are quarantined.", backfill_policy=RANGE_POLICY,
     **_part,
 )
 def team(context: dg.AssetExecutionContext, lake: LakeResource) -> Iterator:
-    sport, day = sport_and_date(context)
-    league = league_for(sport)
-    quarantine = Quarantine(sport, "team")
-    index = lake.team_index(sport)
-    build = build_teams(lake.bronze(), league, day, index, quarantine)
-    write_quarantine(lake.root, quarantine, day)
-    frame = build.frame
-    yield dg.Output(frame, metadata={"rows": len(frame), **build.stats, "quarantined": len(quarantine.records)})
-    yield from checks.results("team", checks.CheckInputs(sport, league.league, None, quarantine))
+    log, frames = SlateLog(context), {}
+    for slate in slates(context):  # a daily run's one slate, or each slate of a range run
+        league = league_for(slate.sport)
+        quarantine = Quarantine(slate.sport, "team")
+        try:
+            build = build_teams(lake.bronze(), league, slate.day, lake.team_index(slate.sport), quarantine)
+        except Exception as error:  # one slate's failure must not cost the range the others
+            log.fail(slate, error)
+            continue
+        write_quarantine(lake.root, quarantine, slate.day)
+        frames[str(slate.key)] = build.frame
+        log.done(slate, {"rows": len(build.frame), "dagster/row_count": len(build.frame), **build.stats,
+                         "quarantined": len(quarantine.records)})
+        yield from evaluations("team", checks.CheckInputs(slate.sport, league.league, None, quarantine),
+                               checks.CHECKS, slate.key)
+    yield from log.finish(lambda s: write_partition(lake.root, "team", s.sport, s.day, frames[str(s.key)]))
+    yield from check_outputs(context)
+    yield dg.Output(frames)
 
 
 @dg.multi_asset(

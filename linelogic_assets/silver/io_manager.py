@@ -45,27 +45,46 @@ def read_range(root: Path, table: str, sport: str, days: list[date], where: ds.E
     return ds.dataset(files, schema=SCHEMAS[table], format="parquet").to_table(filter=where).to_pandas()
 
 
+def _dims(key: str | dg.MultiPartitionKey) -> dict[str, str]:
+    return key.keys_by_dimension if isinstance(key, dg.MultiPartitionKey) else dict(
+        zip(("date", "sport"), str(key).split("|"), strict=True))
+
+
 def write_quarantine(root: Path, quarantine: Quarantine, day: date | str) -> Path:
     return replace_parquet(quarantine_file(root, quarantine.table, quarantine.sport, day), conform("quarantine", quarantine.frame()))
 
 
+def _dims(key: str | dg.MultiPartitionKey) -> dict[str, str]:
+    return key.keys_by_dimension if isinstance(key, dg.MultiPartitionKey) else dict(
+        zip(("date", "sport"), str(key).split("|"), strict=True))
+
+
 class SilverIOManager(dg.ConfigurableIOManager):
-    """Reads and writes silver tables for the sport × date partition of the asset being run."""
+    """Reads and writes silver tables for the sport × date partitions of the step being run.
+
+    A daily run hands over one frame. A range run hands over `{partition key: frame}` (keys as
+    `"2025-11-12|basketball_nba"`), and its inputs arrive in the same form; each partition is still its own file.
+    """
 
     lake: LakeResource
 
     @staticmethod
-    def _where(context: dg.OutputContext | dg.InputContext) -> tuple[str, str, str]:
-        key = context.asset_partition_key if isinstance(context, dg.InputContext) else context.partition_key
-        dims = key.keys_by_dimension if isinstance(key, dg.MultiPartitionKey) else dict(
-            zip(("date", "sport"), str(key).split("|"), strict=True))
-        return context.asset_key.path[-1], dims["sport"], dims["date"]
+    def _where(context: dg.OutputContext | dg.InputContext) -> tuple[str, dict[str, dict[str, str]]]:
+        keys = context.asset_partition_keys
+        return context.asset_key.path[-1], {str(k): _dims(k) for k in keys}
 
-    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame | pa.Table) -> None:
-        table, sport, day = self._where(context)
-        path = write_partition(self.lake.root, table, sport, day, obj)
-        context.add_output_metadata({"rows": len(obj), "path": dg.MetadataValue.path(str(path))})
+    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame | pa.Table | dict) -> None:
+        table, parts = self._where(context)
+        frames = obj if isinstance(obj, dict) else dict.fromkeys(parts, obj) if len(parts) == 1 else None
+        if frames is None or set(frames) != set(parts):
+            raise TypeError(f"silver {table}: a range output must map each partition key of the range to its frame")
+        paths = [write_partition(self.lake.root, table, parts[k]["sport"], parts[k]["date"], frames[k])
+                 for k in sorted(parts)]
+        if len(paths) == 1:  # a range's per-partition figures are the asset's own (add_asset_metadata)
+            [frame] = frames.values()
+            context.add_output_metadata({"rows": len(frame), "path": dg.MetadataValue.path(str(paths[0]))})
 
-    def load_input(self, context: dg.InputContext) -> pd.DataFrame:
-        table, sport, day = self._where(context)
-        return read_partition(self.lake.root, table, sport, day)
+    def load_input(self, context: dg.InputContext) -> pd.DataFrame | dict[str, pd.DataFrame]:
+        table, parts = self._where(context)
+        frames = {k: read_partition(self.lake.root, table, d["sport"], d["date"]) for k, d in parts.items()}
+        return next(iter(frames.values())) if len(frames) == 1 else frames

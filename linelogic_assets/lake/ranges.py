@@ -1,0 +1,108 @@
+"""Range runs: one step over many sport × date partitions that still leaves per-partition records.
+
+A range run (a UI backfill under `BackfillPolicy.single_run()`, or `--partition-range`) reaches an asset
+as one step with `context.partition_keys`. Dagster would record one materialization per partition with the
+same metadata and one check evaluation with no partition. So a range-capable asset:
+- walks `slates(context)` (one slate in a daily run, many in a range) with the same code either way;
+- attaches each slate's own metadata with `context.add_asset_metadata(..., partition_key=)`;
+- emits each slate's check results as `evaluations(...)`, which carry the partition, and ends with
+  `check_outputs(context)`, the step outputs Dagster expects of the checks it ran.
+The partitions and check pages then read exactly as they do after one-partition runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import dagster as dg
+from dagster._core.definitions.asset_checks.asset_check_evaluation import AssetCheckEvaluation
+
+from linelogic_assets.lake.checks import Check, metadata_values
+from linelogic_assets.redact import one_line
+
+# every range-capable asset: a UI backfill of one sport's season is one run per sport (Dagster groups a
+# multi-partition backfill by the dimension with fewer keys), and `--partition-range` needs it
+RANGE_POLICY = dg.BackfillPolicy.single_run()
+
+
+@dataclass(frozen=True)
+class Slate:
+    sport: str
+    day: date
+    key: dg.MultiPartitionKey
+
+
+def slates(context: dg.AssetExecutionContext) -> list[Slate]:
+    """The run's partitions in date order: one in a daily run, every key of the range in a range run."""
+    out = []
+    for key in context.partition_keys:
+        dims = key.keys_by_dimension if isinstance(key, dg.MultiPartitionKey) else dict(
+            zip(("date", "sport"), str(key).split("|"), strict=True))
+        out.append(Slate(dims["sport"], date.fromisoformat(dims["date"]),
+                         dg.MultiPartitionKey({"sport": dims["sport"], "date": dims["date"]})))
+    return sorted(out, key=lambda s: (s.sport, s.day))
+
+
+def evaluations(asset: str, inputs: Any, checks: tuple[Check, ...], partition: str) -> list[AssetCheckEvaluation]:
+    """The checks of an asset on one slate's inputs, recorded against that slate's partition."""
+    out = []
+    for c in checks:
+        if c.asset != asset:
+            continue
+        o = c.fn(inputs)
+        out.append(AssetCheckEvaluation(
+            asset_key=dg.AssetKey(c.asset), check_name=c.name, passed=bool(o.passed), severity=c.severity,
+            metadata=metadata_values(o.metadata), description=o.description, blocking=c.blocking, partition=str(partition)))
+    return out
+
+
+def check_outputs(context: dg.AssetExecutionContext) -> Iterator[dg.Output]:
+    """The (valueless) step output of every check this step runs: Dagster requires one per selected check,
+    and the evaluations themselves were emitted per partition."""
+    assets_def = context.assets_def
+    for key in context.selected_asset_check_keys:
+        yield dg.Output(None, output_name=assets_def.get_output_name_for_asset_check_key(key))
+
+
+def per_slate(frames: Mapping[str, Any] | Any, run: list[Slate]) -> dict[str, Any]:
+    """An input as {partition key: frame}: the IO managers hand a range run a mapping, a daily run one frame."""
+    if isinstance(frames, Mapping):
+        return {str(s.key): frames[str(s.key)] for s in run}
+    [only] = run
+    return {str(only.key): frames}
+
+
+
+class SlateLog:
+    """What a step built, slate by slate. A slate that raises is recorded as failed and the others go on;
+    `finish` then either lets the step's outputs follow (all built), or records partial success: each built
+    slate is written (`write`) and materialized with its own metadata, and the step fails naming the failed
+    slates, so Dagster marks only those partitions failed and a retry of them alone rebuilds what is missing."""
+
+    def __init__(self, context: dg.AssetExecutionContext) -> None:
+        self.context = context
+        self.built: dict[str, tuple[Slate, dict[str, Any]]] = {}
+        self.failed: dict[str, str] = {}
+
+    def done(self, slate: Slate, metadata: dict[str, Any]) -> None:
+        self.context.add_asset_metadata(metadata, partition_key=slate.key)
+        self.built[str(slate.key)] = (slate, metadata)
+
+    def fail(self, slate: Slate, error: Exception) -> None:
+        self.failed[str(slate.key)] = one_line(f"{type(error).__name__}: {error}")
+        self.context.log.error(f"slate {slate.key} failed: {self.failed[str(slate.key)]}")
+
+    def finish(self, write: Callable[[Slate], None]) -> Iterator[dg.AssetMaterialization]:
+        if not self.failed:
+            return
+        for slate, metadata in (self.built[k] for k in sorted(self.built)):
+            write(slate)
+            yield dg.AssetMaterialization(asset_key=self.context.assets_def.key, partition=str(slate.key),
+                                          metadata=metadata)
+        detail = "; ".join(f"{k}: {why}" for k, why in sorted(self.failed.items()))
+        raise dg.Failure(description=f"{len(self.failed)} of {len(self.built) + len(self.failed)} slates failed "
+                         f"({detail}); the others are materialized",
+                         metadata={"failed_partitions": sorted(self.failed)}, allow_retries=False)
