@@ -43,6 +43,12 @@ def partition_key(sport: str, day: date | str) -> dg.MultiPartitionKey:
     return dg.MultiPartitionKey({"sport": sport, "date": str(day)})
 
 
+def dims_of(key: str | dg.MultiPartitionKey) -> dict[str, str]:
+    """A partition key's values by dimension name; a plain string key is in dimension-name order (date|sport)."""
+    return key.keys_by_dimension if isinstance(key, dg.MultiPartitionKey) else dict(
+        zip(("date", "sport"), str(key).split("|"), strict=True))
+
+
 def sport_and_date(context: dg.AssetExecutionContext) -> tuple[str, date]:
     keys = context.partition_key.keys_by_dimension
     return keys["sport"], date.fromisoformat(keys["date"])

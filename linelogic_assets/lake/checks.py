@@ -48,15 +48,14 @@ def specs(asset: str, checks: tuple[Check, ...]) -> list[dg.AssetCheckSpec]:
 
 def results(asset: str, inputs: Any, checks: tuple[Check, ...]) -> list[dg.AssetCheckResult]:
     """Run the checks of an asset on its inputs."""
-    out = []
-    for c in checks:
-        if c.asset != asset:
-            continue
-        o = c.fn(inputs)
-        out.append(dg.AssetCheckResult(asset_key=c.asset, check_name=c.name, passed=bool(o.passed),
-                                       severity=c.severity, metadata=metadata_values(o.metadata),
-                                       description=o.description))
-    return out
+    return [dg.AssetCheckResult(asset_key=c.asset, check_name=c.name, passed=bool(o.passed), severity=c.severity,
+                                metadata=metadata_values(o.metadata), description=o.description)
+            for c, o in outcomes(asset, inputs, checks)]
+
+
+def outcomes(asset: str, inputs: Any, checks: tuple[Check, ...]) -> list[tuple[Check, Outcome]]:
+    """Each check of an asset with its outcome on the asset's inputs."""
+    return [(c, c.fn(inputs)) for c in checks if c.asset == asset]
 
 
 def metadata_values(meta: dict[str, Any]) -> dict[str, Any]:

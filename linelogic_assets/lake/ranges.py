@@ -12,7 +12,7 @@ The partitions and check pages then read exactly as they do after one-partition 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,7 +20,8 @@ from typing import Any
 import dagster as dg
 from dagster._core.definitions.asset_checks.asset_check_evaluation import AssetCheckEvaluation
 
-from linelogic_assets.lake.checks import Check, metadata_values
+from linelogic_assets.lake.checks import Check, metadata_values, outcomes
+from linelogic_assets.partitions import dims_of, partition_key
 from linelogic_assets.redact import one_line
 
 # every range-capable asset: a UI backfill of one sport's season is one run per sport (Dagster groups a
@@ -37,26 +38,17 @@ class Slate:
 
 def slates(context: dg.AssetExecutionContext) -> list[Slate]:
     """The run's partitions in date order: one in a daily run, every key of the range in a range run."""
-    out = []
-    for key in context.partition_keys:
-        dims = key.keys_by_dimension if isinstance(key, dg.MultiPartitionKey) else dict(
-            zip(("date", "sport"), str(key).split("|"), strict=True))
-        out.append(Slate(dims["sport"], date.fromisoformat(dims["date"]),
-                         dg.MultiPartitionKey({"sport": dims["sport"], "date": dims["date"]})))
+    out = [Slate(d["sport"], date.fromisoformat(d["date"]), partition_key(d["sport"], d["date"]))
+           for d in map(dims_of, context.partition_keys)]
     return sorted(out, key=lambda s: (s.sport, s.day))
 
 
 def evaluations(asset: str, inputs: Any, checks: tuple[Check, ...], partition: str) -> list[AssetCheckEvaluation]:
     """The checks of an asset on one slate's inputs, recorded against that slate's partition."""
-    out = []
-    for c in checks:
-        if c.asset != asset:
-            continue
-        o = c.fn(inputs)
-        out.append(AssetCheckEvaluation(
-            asset_key=dg.AssetKey(c.asset), check_name=c.name, passed=bool(o.passed), severity=c.severity,
-            metadata=metadata_values(o.metadata), description=o.description, blocking=c.blocking, partition=str(partition)))
-    return out
+    return [AssetCheckEvaluation(
+        asset_key=dg.AssetKey(c.asset), check_name=c.name, passed=bool(o.passed), severity=c.severity,
+        metadata=metadata_values(o.metadata), description=o.description, blocking=c.blocking, partition=str(partition))
+        for c, o in outcomes(asset, inputs, checks)]
 
 
 def check_outputs(context: dg.AssetExecutionContext) -> Iterator[dg.Output]:
@@ -65,15 +57,6 @@ def check_outputs(context: dg.AssetExecutionContext) -> Iterator[dg.Output]:
     assets_def = context.assets_def
     for key in context.selected_asset_check_keys:
         yield dg.Output(None, output_name=assets_def.get_output_name_for_asset_check_key(key))
-
-
-def per_slate(frames: Mapping[str, Any] | Any, run: list[Slate]) -> dict[str, Any]:
-    """An input as {partition key: frame}: the IO managers hand a range run a mapping, a daily run one frame."""
-    if isinstance(frames, Mapping):
-        return {str(s.key): frames[str(s.key)] for s in run}
-    [only] = run
-    return {str(only.key): frames}
-
 
 
 class SlateLog:

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 from linelogic_assets.lake.atomic import replace_parquet
 from linelogic_assets.lake.paths import partition_file, quarantine_file
 from linelogic_assets.lake.quarantine import Quarantine
+from linelogic_assets.partitions import dims_of
 from linelogic_assets.resources import LakeResource
 from linelogic_assets.silver.schemas import SCHEMAS, conform
 
@@ -45,18 +46,8 @@ def read_range(root: Path, table: str, sport: str, days: list[date], where: ds.E
     return ds.dataset(files, schema=SCHEMAS[table], format="parquet").to_table(filter=where).to_pandas()
 
 
-def _dims(key: str | dg.MultiPartitionKey) -> dict[str, str]:
-    return key.keys_by_dimension if isinstance(key, dg.MultiPartitionKey) else dict(
-        zip(("date", "sport"), str(key).split("|"), strict=True))
-
-
 def write_quarantine(root: Path, quarantine: Quarantine, day: date | str) -> Path:
     return replace_parquet(quarantine_file(root, quarantine.table, quarantine.sport, day), conform("quarantine", quarantine.frame()))
-
-
-def _dims(key: str | dg.MultiPartitionKey) -> dict[str, str]:
-    return key.keys_by_dimension if isinstance(key, dg.MultiPartitionKey) else dict(
-        zip(("date", "sport"), str(key).split("|"), strict=True))
 
 
 class SilverIOManager(dg.ConfigurableIOManager):
@@ -71,7 +62,7 @@ class SilverIOManager(dg.ConfigurableIOManager):
     @staticmethod
     def _where(context: dg.OutputContext | dg.InputContext) -> tuple[str, dict[str, dict[str, str]]]:
         keys = context.asset_partition_keys
-        return context.asset_key.path[-1], {str(k): _dims(k) for k in keys}
+        return context.asset_key.path[-1], {str(k): dims_of(k) for k in keys}
 
     def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame | pa.Table | dict) -> None:
         table, parts = self._where(context)
