@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 
 from linelogic_assets.lake.quarantine import Quarantine
-from linelogic_assets.lake.ranges import RANGE_POLICY, SlateLog, check_outputs, evaluations, slates
+from linelogic_assets.lake.ranges import SlateLog, check_outputs, evaluations, slates
 from linelogic_assets.lake.raw import partition_responses
 from linelogic_assets.partitions import sport_and_date, sport_date_partitions
 from linelogic_assets.providers.registry import PROVIDERS
@@ -108,7 +108,7 @@ def odds_snapshot(context: dg.AssetExecutionContext, lake: LakeResource, clock: 
 @dg.asset(
     io_manager_key=IO, kinds={"parquet"}, deps=_deps("team"), check_specs=checks.specs("team"),
     description="The league's canonical teams (registry), with their provider ids; unknown provider teams "
-    "are quarantined.", backfill_policy=RANGE_POLICY,
+    "are quarantined.",
     **_part,
 )
 def team(context: dg.AssetExecutionContext, lake: LakeResource) -> Iterator:
