@@ -50,5 +50,5 @@ def dims_of(key: str | dg.MultiPartitionKey) -> dict[str, str]:
 
 
 def sport_and_date(context: dg.AssetExecutionContext) -> tuple[str, date]:
-    keys = context.partition_key.keys_by_dimension
+    keys = dims_of(context.partition_key)
     return keys["sport"], date.fromisoformat(keys["date"])

@@ -24,10 +24,6 @@ from linelogic_assets.lake.checks import Check, metadata_values, outcomes
 from linelogic_assets.partitions import dims_of, partition_key
 from linelogic_assets.redact import one_line
 
-# every range-capable asset: a UI backfill of one sport's season is one run per sport (Dagster groups a
-# multi-partition backfill by the dimension with fewer keys), and `--partition-range` needs it
-RANGE_POLICY = dg.BackfillPolicy.single_run()
-
 
 @dataclass(frozen=True)
 class Slate:
