@@ -7,7 +7,7 @@ Prints
 - the wall time of the Dagster backfill, against a baseline run in the same command: the bare client
   buying the same paid snapshots one after another, with no Dagster, no planning and no bronze.
 
-Run: .venv/bin/python bench/backfill.py [--start 2025-10-21] [--end 2026-04-12] [--concurrent-runs 2]
+Run: .venv/bin/python bench/backfill.py [--start 2025-10-21] [--end 2026-04-12] [--concurrent-runs 2] [--json]
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ def main() -> None:
     ap.add_argument("--start", default="2025-10-21")
     ap.add_argument("--end", default="2026-04-12")
     ap.add_argument("--concurrent-runs", type=int, default=2)
+    ap.add_argument("--json", action="store_true", help="end with a JSON line of the two wall times")
     args = ap.parse_args()
     start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
 
@@ -138,6 +139,8 @@ def main() -> None:
           f"{args.concurrent_runs} concurrent runs, daemon + queued run coordinator)")
     print(f"baseline (bare client, same {len(paid)} snapshots, no Dagster/bronze): {base_wall:.1f} s; "
           f"Dagster/baseline wall ratio {wall / base_wall:.1f}x")
+    if args.json:
+        print(json.dumps({"wall_seconds": wall, "bare_seconds": base_wall, "runs": len(runs)}))
 
 
 if __name__ == "__main__":

@@ -52,7 +52,6 @@ def _stops_on_signals(cmd):
 def _cmd_demo(args: argparse.Namespace) -> int:
     """Materialize bronze, silver and gold for every slate date with games in the configured demo window."""
     import dagster as dg
-    from dagster._core.events import RunFailureReason
 
     from linelogic_assets.bronze.backfill import demo_slates
     from linelogic_assets.definitions import defs
@@ -63,42 +62,37 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     start = date.fromisoformat(args.start or cfg.demo.start)
     days = [start + timedelta(days=i) for i in range(args.days or cfg.demo.days)]
     sports = args.sport or cfg.demo.sports
-    job = defs.resolve_job_def("ingest_job")
+    bronze, rebuild = defs.resolve_job_def("bronze_job"), defs.resolve_job_def("rebuild_job")
     instance = dg.DagsterInstance.get()
     # a demo killed earlier (kill -9) left its runs STARTED and holding pool slots: free them first
     sweep_dead_runs(instance, log=lambda line: print(line, flush=True))
     slates = demo_slates(cfg, args.config, start=args.start, days=args.days, sports=sports)
+    quiet = {"loggers": {"console": {"config": {"log_level": args.log_level}}}}  # the full log is in the UI
     failures = 0
     for sport in sports:
         slate_days = [d for s, d in slates if s == sport]
         print(f"{sport}: {len(slate_days)} slate dates with games in {days[0]}..{days[-1]}", flush=True)
+        # bronze slate by slate (what the sensors do), then silver and gold over each run of consecutive
+        # slates at once: one run, each partition still materialized and checked on its own
+        results: dict[str, list] = {}
         for d in slate_days:
-            result = job.execute_in_process(
-                partition_key=partition_key(sport, d),
-                instance=instance,
-                raise_on_error=False,
-                # the full event log is in the instance (and the UI); keep the terminal to one line a slate
-                run_config={"loggers": {"console": {"config": {"log_level": args.log_level}}}},
-            )
-            if any(e.event_type == dg.DagsterEventType.RUN_FAILURE
-                   and e.job_failure_data.failure_reason == RunFailureReason.UNEXPECTED_TERMINATION
-                   for e in result.all_events):
+            results[str(partition_key(sport, d))] = [bronze.execute_in_process(
+                partition_key=partition_key(sport, d), instance=instance, raise_on_error=False, run_config=quiet)]
+            if _interrupted(results[str(partition_key(sport, d))][0]):
                 print(f"  {d} interrupted (SIGTERM/SIGINT): stopping; run it again to carry on", flush=True)
                 return 130
-            mats = result.get_asset_materialization_events()
-            checks = result.get_asset_check_evaluations()
-            failed = [c for c in checks if not c.passed]
-            errors = [c for c in failed if c.severity == dg.AssetCheckSeverity.ERROR]
-            status = "ok" if result.success and not errors else "FAILED"
-            failures += status != "ok"
-            print(
-                f"  {d} {status}: {len(mats)} assets, {len(checks) - len(failed)}/{len(checks)} checks passed, "
-                f"{len(failed) - len(errors)} warn, {len(errors)} error",
-                flush=True,
-            )
-            for c in failed:  # the reason, as the checks page shows it
-                label = "ERROR" if c in errors else "WARN"
-                print(f"    {label} {c.asset_key.to_user_string()}.{c.check_name}: {c.description or ''}", flush=True)
+        for block in _consecutive(slate_days):
+            ranged = rebuild.execute_in_process(instance=instance, raise_on_error=False, run_config=quiet, tags={
+                "dagster/asset_partition_range_start": str(partition_key(sport, block[0])),
+                "dagster/asset_partition_range_end": str(partition_key(sport, block[-1]))})
+            if _interrupted(ranged):
+                print(f"  {block[0]}..{block[-1]} interrupted (SIGTERM/SIGINT): stopping; run it again to carry on",
+                      flush=True)
+                return 130
+            for d in block:
+                results[str(partition_key(sport, d))].append(ranged)
+        for d in slate_days:
+            failures += _report_slate(d, str(partition_key(sport, d)), results[str(partition_key(sport, d))])
     if not args.no_backtests:
         failures += _demo_backtests(defs, instance, cfg, sports)
     root = cfg.resolved_data_root()
@@ -107,6 +101,45 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print('query it: linelogic events --days 10 --team Celtics | '
           'linelogic sql "SELECT bucket, avg(h2h_home_fair_prob) FROM pregame_training_rows GROUP BY 1"')
     return 1 if failures else 0
+
+
+def _interrupted(result) -> bool:
+    import dagster as dg
+    from dagster._core.events import RunFailureReason
+
+    return any(e.event_type == dg.DagsterEventType.RUN_FAILURE
+               and e.job_failure_data.failure_reason == RunFailureReason.UNEXPECTED_TERMINATION
+               for e in result.all_events)
+
+
+def _consecutive(days: list[date]) -> list[list[date]]:
+    """Dates split into runs of consecutive days (a partition range has no gaps)."""
+    blocks: list[list[date]] = []
+    for d in sorted(days):
+        if blocks and d - blocks[-1][-1] == timedelta(days=1):
+            blocks[-1].append(d)
+        else:
+            blocks.append([d])
+    return blocks
+
+
+def _report_slate(day: date, key: str, results: list) -> int:
+    """One line for a slate (its assets and checks, from the runs that built it), and the failed checks' reasons.
+    Returns 1 if the slate failed: a run that did not build it, or an ERROR check."""
+    import dagster as dg
+
+    mats = [e for r in results for e in r.get_asset_materialization_events() if e.materialization.partition == key]
+    checks = [c for r in results for c in r.get_asset_check_evaluations() if c.partition == key]
+    failed = [c for c in checks if not c.passed]
+    errors = [c for c in failed if c.severity == dg.AssetCheckSeverity.ERROR]
+    built = all(r.success for r in results)
+    status = "ok" if built and not errors else "FAILED"
+    print(f"  {day} {status}: {len(mats)} assets, {len(checks) - len(failed)}/{len(checks)} checks passed, "
+          f"{len(failed) - len(errors)} warn, {len(errors)} error", flush=True)
+    for c in failed:  # the reason, as the checks page shows it
+        label = "ERROR" if c in errors else "WARN"
+        print(f"    {label} {c.asset_key.to_user_string()}.{c.check_name}: {c.description or ''}", flush=True)
+    return int(status != "ok")
 
 
 def _demo_backtests(defs, instance, cfg, sports: list[str]) -> int:

@@ -15,6 +15,7 @@ from linelogic_assets.providers.registry import PROVIDERS
 from linelogic_assets.resources import AlertWebhookResource, ClockResource, LakeResource
 from linelogic_assets.schedules import daily_schedules
 from linelogic_assets.sensors.alerts import alert_sensors
+from linelogic_assets.sensors.form import form_staleness
 from linelogic_assets.sensors.results import build_results_sensor
 from linelogic_assets.silver.assets import silver_assets
 from linelogic_assets.silver.io_manager import SilverIOManager
@@ -29,6 +30,7 @@ defs = dg.Definitions(
         *(sensor for provider in PROVIDERS if provider.sensors for sensor in provider.sensors()),
         *(build_results_sensor(s) for s in SPORT_KEYS),
         automation_sensor,
+        form_staleness,
         *alert_sensors,
     ],
     schedules=daily_schedules,

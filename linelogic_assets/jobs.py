@@ -26,6 +26,12 @@ gold_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups("gold"),
     description="Rebuild the gold datasets of one sport × slate date from its silver tables.",
 )
+rebuild_job = dg.define_asset_job(
+    "rebuild_job",
+    selection=dg.AssetSelection.groups("silver", "gold"),
+    description="Rebuild silver and gold from held bronze, for one slate or a partition range in one run "
+    "(each partition still gets its own materialization and check results).",
+)
 ingest_job = dg.define_asset_job(
     "ingest_job",
     selection=dg.AssetSelection.groups("bronze", "silver", "gold"),
@@ -56,4 +62,4 @@ backtest_job = dg.define_asset_job(
     description="Replay every configured backtest (config/backtests.yaml) over the gold tables it reads.",
 )
 
-JOBS = [backtest_job, bronze_job, silver_job, gold_job, ingest_job, pregame_odds_job, results_job, reference_job]
+JOBS = [backtest_job, bronze_job, silver_job, gold_job, rebuild_job, ingest_job, pregame_odds_job, results_job, reference_job]

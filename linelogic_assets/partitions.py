@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import date, timedelta
 
 import dagster as dg
@@ -17,6 +18,12 @@ slate_dates = dg.DailyPartitionsDefinition(start_date=FIRST_DATE, timezone=SLATE
 sport_date_partitions = dg.MultiPartitionsDefinition(
     {"date": slate_dates, "sport": dg.StaticPartitionsDefinition(list(SPORT_KEYS))}
 )
+
+# silver and gold take a partition range as one run (a UI backfill of a season is one run per sport, since a
+# backfill groups a multi-partition range by its smaller dimension); bronze stays one slate per run
+RANGE_POLICY = dg.BackfillPolicy.single_run()
+# `backfill_policy=` is Beta in 1.13 and warns at every decorated asset; used knowingly
+warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
 
 
 def last_slate_date() -> date | None:

@@ -95,6 +95,9 @@ class LakeResource(dg.ConfigurableResource):
         return TeamIndex(sport, load_overrides(self.config.overrides_file()).aliases(sport))
 
 
+NOW_TAG = "linelogic/provider_now"
+
+
 class ClockResource(dg.ConfigurableResource):
     """The time every provider answers at, for the layers that need it without calling a provider."""
 
@@ -109,6 +112,18 @@ class ClockResource(dg.ConfigurableResource):
         if self.config.mode == "live":
             return datetime.now(UTC)
         return simulator_for(self.config).clock.now()
+
+    def run_now(self, context: dg.AssetExecutionContext) -> datetime:
+        """`now()`, read once per run and pinned on it (run tag `linelogic/provider_now`): every step of a run,
+        in every layer, cuts at the same instant (which buckets are due, what is in the future) even while the
+        clock runs, and a step retried in the same run sees the same time."""
+        run = context.instance.get_run_by_id(context.run.run_id)
+        held = run.tags.get(NOW_TAG) if run else None
+        if held:
+            return parse_ts(held)
+        now = self.now()
+        context.instance.add_run_tags(context.run.run_id, {NOW_TAG: now.isoformat()})
+        return now
 
     def clock_speed(self) -> float:
         """Provider seconds per wall-clock second: 1 live; the simulator clock's speed in demo mode (0 frozen)."""

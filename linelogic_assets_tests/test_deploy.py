@@ -28,6 +28,7 @@ from linelogic_assets.deploy import (
     pool_limits,
     service_commands,
 )
+from linelogic_assets.partitions import sport_date_partitions
 from linelogic_assets.providers.registry import PROVIDERS
 from linelogic_assets_tests.deployment import Deployment, free_port
 
@@ -38,6 +39,13 @@ BACKTESTS = [k for k in GRAPH.get_all_asset_keys() if GRAPH.get(k).group_name ==
 CHECKS = [k for k in GRAPH.asset_check_keys if k.asset_key in ASSETS]
 BACKTEST_CHECKS = [k for k in GRAPH.asset_check_keys if k.asset_key in BACKTESTS]
 HISTORY_LOST = "history_retained"  # prediction_price's retention check
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+
+
+def range_keys(run: dg.DagsterRun) -> list[str]:
+    """The partitions a range run covered."""
+    return sport_date_partitions.get_partition_keys_in_range(
+        dg.PartitionKeyRange(run.tags[RANGE_START], run.tags[RANGE_END]))
 
 
 def test_the_backfill_selects_every_partitioned_asset_and_no_backtest(deployment: Deployment) -> None:
@@ -55,9 +63,15 @@ def test_demo_window_backfill_completes_after_the_daemon_is_killed(deployment: D
     assert 1 <= deployment.killed_after_runs < len(deployment.partitions)
     with deployment.instance() as instance:
         runs = instance.get_runs(dg.RunsFilter(tags={"dagster/backfill": deployment.backfill_id}))
-        # no partition lost, none run twice: each has exactly one successful run
-        succeeded = Counter(r.tags["dagster/partition"] for r in runs if r.status == dg.DagsterRunStatus.SUCCESS)
+        ok = [r for r in runs if r.status == dg.DagsterRunStatus.SUCCESS]
+        # no partition lost, none run twice: bronze has one successful run per partition, and silver and gold
+        # one successful range run over the window per sport, the backfill grouping by its smaller dimension
+        succeeded = Counter(r.tags["dagster/partition"] for r in ok if "dagster/partition" in r.tags)
         assert succeeded == Counter(deployment.partitions)
+        ranged = [r for r in ok if RANGE_START in r.tags]
+        assert Counter(k for r in ranged for k in range_keys(r)) == Counter(deployment.partitions)
+        assert len(ranged) == len({p.split("|")[1] for p in deployment.partitions})
+        assert all(GRAPH.get(k).group_name in {"silver", "gold"} for r in ranged for k in r.asset_selection)
         # a run the killed daemon was launching is failed by run monitoring and retried by run retries
         for run in runs:
             if run.status != dg.DagsterRunStatus.SUCCESS:
@@ -70,7 +84,8 @@ def test_postgres_holds_the_runs_materializations_check_evaluations_and_sensor_t
     n = len(deployment.partitions)
     backtest = deployment.backtest_run_id
     runs = dict(deployment.query("SELECT status, count(*) FROM runs WHERE run_id <> %s GROUP BY status", (backtest,)))
-    assert runs["SUCCESS"] == n and set(runs) <= {"SUCCESS", "FAILURE"}  # a failure: see the test above
+    ranges = len({p.split("|")[1] for p in deployment.partitions})  # silver and gold: one range run per sport
+    assert runs["SUCCESS"] == n + ranges and set(runs) <= {"SUCCESS", "FAILURE"}  # a failure: see the test above
     assert deployment.query("SELECT pipeline_name, status FROM runs WHERE run_id = %s", (backtest,)) == [
         ("backtest_job", "SUCCESS")]
     materialized = deployment.query(
@@ -238,3 +253,48 @@ def test_peak_in_flight_counts_overlaps_per_pool_and_not_back_to_back_runs() -> 
     ]
     assert peak_in_flight(records) == {"oddsapi": 1, "balldontlie": 2, "duckdb": 2}
     assert peak_runs(records) == 3
+
+
+MATERIALIZATIONS = """
+query Materializations($path: [String!]!) {
+  assetOrError(assetKey: {path: $path}) {
+    ... on Asset { assetMaterializations { partition runId metadataEntries { label ... on IntMetadataEntry { intValue } } } }
+  }
+}"""
+CHECK_EXECUTIONS = """
+query Executions($path: [String!]!, $name: String!) {
+  assetCheckExecutions(assetKey: {path: $path}, checkName: $name, limit: 1000) { partition runId status }
+}"""
+
+
+def test_graphql_shows_each_partition_of_a_range_run_with_its_own_records(deployment: Deployment) -> None:
+    """Silver and gold ran as range runs; the API (what the UI reads) still holds, for every partition, its
+    materialization with that slate's own row count and a result of every check."""
+    import duckdb
+
+    from linelogic_assets.gold.io_manager import gold_database
+    from linelogic_assets.silver.io_manager import read_partition
+
+    with deployment.instance() as instance:
+        runs = instance.get_runs(dg.RunsFilter(tags={"dagster/backfill": deployment.backfill_id}))
+    ranged = {r.run_id for r in runs if RANGE_START in r.tags and r.status == dg.DagsterRunStatus.SUCCESS}
+    assert ranged
+    with duckdb.connect(str(gold_database(deployment.lake)), read_only=True) as con:
+        gold_rows = {f"{d}|{s}": n for s, d, n in con.execute(
+            "SELECT sport, strftime(slate_date, '%Y-%m-%d'), count(*) FROM gold.book_lines GROUP BY ALL").fetchall()}
+    stored = {"book_lines": gold_rows,
+              "odds_snapshot": {p: len(read_partition(deployment.lake, "odds_snapshot", *p.split("|")[::-1]))
+                                for p in deployment.partitions}}
+    for asset, rows in stored.items():
+        mats = deployment.topology.graphql(MATERIALIZATIONS, {"path": [asset]})["assetOrError"]["assetMaterializations"]
+        assert sorted(m["partition"] for m in mats) == sorted(deployment.partitions), asset
+        assert {m["runId"] for m in mats} <= ranged
+        counted = {m["partition"]: next(e["intValue"] for e in m["metadataEntries"] if e["label"] == "dagster/row_count")
+                   for m in mats}
+        assert counted == {p: rows.get(p, 0) for p in deployment.partitions} and len(set(counted.values())) > 1
+        for check in (k for k in GRAPH.asset_check_keys if k.asset_key == dg.AssetKey(asset)):
+            runs_of = deployment.topology.graphql(CHECK_EXECUTIONS, {"path": [asset], "name": check.name})
+            executions = runs_of["assetCheckExecutions"]
+            assert sorted(e["partition"] for e in executions) == sorted(deployment.partitions), check
+            assert {e["runId"] for e in executions} <= ranged
+            assert {e["status"] for e in executions} == {"SUCCEEDED"}, check

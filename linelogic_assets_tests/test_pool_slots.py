@@ -188,7 +188,7 @@ def test_a_demo_waiting_for_a_held_slot_sleeps_names_the_holder_and_stops_on_sig
         demo = start([str(BIN / "linelogic"), "demo", "--sport", "basketball_nba", "--start", "2025-11-10",
                       "--days", "1", "--no-backtests"])
         wait_until("the demo's run queues claims in both pools",
-                   lambda: queued_claims("ingest_job").keys() >= {"oddsapi", "balldontlie", "polymarket"}, demo)
+                   lambda: queued_claims("bronze_job").keys() >= {"oddsapi", "balldontlie", "polymarket"}, demo)
 
         cpu = cpu_seconds(demo.pid)
         with pytest.raises(subprocess.TimeoutExpired):
@@ -205,7 +205,7 @@ def test_a_demo_waiting_for_a_held_slot_sleeps_names_the_holder_and_stops_on_sig
         said = demo.stderr.read()
         assert "waits for a slot of pool 'oddsapi'" in said and f"held by run {odds_holder}" in said, said
         with dg.DagsterInstance.get() as instance:
-            run = run_of(instance, "ingest_job")
+            run = run_of(instance, "bronze_job")
             assert run.status == dg.DagsterRunStatus.FAILURE
             assert run.run_id not in slot_holders(instance)  # its queued claims went with it
     finally:

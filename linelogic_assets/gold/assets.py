@@ -1,15 +1,19 @@
 """Gold assets: silver of one sport × slate date → model-ready DuckDB tables, with their checks.
 
-All gold tables live in one DuckDB file written through dagster-duckdb (`GoldIOManager`); the steps
-that write it share the `duckdb` pool (limit 1), so writers never overlap. Every as-of question goes
-through `gold.asof` (the last snapshot at or before the as-of time, never a later one).
+All gold tables live in one DuckDB file (`GoldIOManager`, a slice per partition); the steps that write it
+share the `duckdb` pool (limit 1), so writers never overlap. Every as-of question goes through `gold.asof`
+(the last snapshot at or before the as-of time, never a later one).
+
+Each asset takes one slate (a daily run) or a range (a backfill): a range is computed at once per sport
+(`groups`) and each output row goes back to its event's slate, with that slate's metadata and checks.
 """
 
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import dagster as dg
+import numpy as np
 import pandas as pd
 
 from linelogic_assets.config import IngestConfig
@@ -17,25 +21,24 @@ from linelogic_assets.gold import checks
 from linelogic_assets.gold.asof import asof_points, close_source, snapshot_points
 from linelogic_assets.gold.clv import clv_evaluation as clv_rows
 from linelogic_assets.gold.consensus import consensus, lines_asof, series_lines
+from linelogic_assets.gold.io_manager import gold_database, replace_slices
 from linelogic_assets.gold.movement import book_series, consensus_series, movement_features
 from linelogic_assets.gold.opportunities import market_opportunities as opportunities
 from linelogic_assets.gold.opportunities import searched_cells
-from linelogic_assets.gold.schemas import PARTITION_EXPR
-from linelogic_assets.gold.training import build_training, form_days
+from linelogic_assets.gold.training import build_training, form_days, form_lookback_days
 from linelogic_assets.gold.venues import venue_divergence as divergence
 from linelogic_assets.gold.venues import venue_lines
 from linelogic_assets.lake import checks as check_results
-from linelogic_assets.partitions import sport_and_date, sport_date_partitions
+from linelogic_assets.lake.ranges import PerSlate, Slate, SlateBuild, evaluations, run_range, slice_of
+from linelogic_assets.partitions import RANGE_POLICY, sport_date_partitions
 from linelogic_assets.resources import ClockResource, LakeResource
 from linelogic_assets.silver.io_manager import read_range
 from linelogic_assets.sports import league_for
-from linelogic_assets.timeutil import parse_ts
 
-NOW_TAG = "linelogic/provider_now"
 GROUP = "gold"
 IO = "gold_io"
-_gold = dict(group_name=GROUP, partitions_def=sport_date_partitions, io_manager_key=IO, kinds={"duckdb"},
-             pool="duckdb", metadata={"partition_expr": PARTITION_EXPR})
+_gold = dict(group_name=GROUP, partitions_def=sport_date_partitions, backfill_policy=RANGE_POLICY, io_manager_key=IO, kinds={"duckdb"},
+             pool="duckdb")
 _silver = {name: dg.AssetIn(name) for name in ("odds_snapshot", "event", "event_result")}
 _venue = {name: dg.AssetIn(name) for name in ("prediction_market", "prediction_price")}  # prediction-market venues
 
@@ -52,12 +55,79 @@ def _stamp(frame: pd.DataFrame, sport: str, day: date) -> pd.DataFrame:
     return frame.assign(sport=sport, slate_date=day)
 
 
-def _results(asset: str, inputs: checks.GoldInputs) -> list[dg.AssetCheckResult]:
-    return check_results.results(asset, inputs, checks.CHECKS)
+def _rows(frame: pd.DataFrame) -> dict[str, int]:
+    return {"rows": len(frame), "dagster/row_count": len(frame), "dagster/partition_row_count": len(frame)}
+
+
+def _evaluations(asset: str, inputs: checks.GoldInputs, slate: Slate) -> list:
+    return evaluations(asset, inputs, checks.CHECKS, slate.key)
 
 
 def _specs(asset: str) -> list[dg.AssetCheckSpec]:
     return check_results.specs(asset, checks.CHECKS)
+
+
+class Group:
+    """Slates computed at once: the inputs concatenated over them, and each output row sent back to the slate
+    its event belongs to. Every gold rule is per event, so one pass over many slates gives each slate the rows
+    a run of it alone gives."""
+
+    def __init__(self, slates: list[Slate], inputs: list[PerSlate]) -> None:
+        self.slates = slates
+        self.inputs = [pd.concat([slice_of(x, s) for s in slates], ignore_index=True) if len(slates) > 1
+                       else slice_of(x, slates[0]) for x in inputs]
+        self.owner: dict[str, str] = {}
+        for s in slates:
+            for x in inputs:
+                part = slice_of(x, s)
+                if "canonical_event_id" in part:
+                    self.owner.update(dict.fromkeys(part["canonical_event_id"].unique(), str(s.key)))
+
+    def split(self, frame: pd.DataFrame, stamp: bool = True) -> dict[str, pd.DataFrame]:
+        """Each slate's rows of `frame` (stamped with its sport and slate date), an empty frame where none."""
+        if len(self.slates) == 1:
+            [s] = self.slates
+            return {str(s.key): _stamp(frame, s.sport, s.day) if stamp else frame}
+        owner = frame["canonical_event_id"].map(self.owner).to_numpy() if len(frame) else np.array([], object)
+        out = {}
+        for s in self.slates:
+            part = frame[owner == str(s.key)].reset_index(drop=True)
+            out[str(s.key)] = _stamp(part, s.sport, s.day) if stamp else part
+        return out
+
+
+def groups(todo: list[Slate], *inputs: PerSlate) -> list[Group]:
+    """The range as groups computed at once: one per sport (team form and history are a sport's), or one per
+    slate where an event id appears on two slates (then their rows could not be told apart)."""
+    out = []
+    for sport in sorted({s.sport for s in todo}):
+        mine = [s for s in todo if s.sport == sport]
+        per_slate = len(mine) > 1 and not _one_owner(mine, inputs)
+        out += [Group([s], list(inputs)) for s in mine] if per_slate else [Group(mine, list(inputs))]
+    return out
+
+
+def _one_owner(slates: list[Slate], inputs: tuple) -> bool:
+    """Every event id belongs to one slate (it may appear in several inputs of that slate)."""
+    seen: dict[str, str] = {}
+    for s in slates:
+        for v in inputs:
+            f = slice_of(v, s)
+            if "canonical_event_id" in f:
+                for x in f["canonical_event_id"].unique():
+                    if seen.setdefault(x, str(s.key)) != str(s.key):
+                        return False
+    return True
+
+
+def _built(asset: str, frames: dict[str, pd.DataFrame], meta: dict[str, dict], evals: dict[str, list]
+           ) -> dict[str, SlateBuild]:
+    return {k: SlateBuild({asset: frames[k]}, {asset: meta[k]}, evals[k]) for k in frames}
+
+
+def _write(lake: LakeResource, asset: str):
+    database = gold_database(lake.root)
+    return lambda slate, build: replace_slices(database, asset, {str(slate.key): build.frames[asset]})
 
 
 @dg.asset(ins={"odds_snapshot": _silver["odds_snapshot"], "event": _silver["event"]},
@@ -67,21 +137,33 @@ def _specs(asset: str) -> list[dg.AssetCheckSpec]:
           "`close_source` counts the events whose CLOSE is the CLOSE window's snapshot and those whose CLOSE fell "
           "back to an earlier one (with the oldest age).", **_gold)
 def book_lines(context: dg.AssetExecutionContext, lake: LakeResource, clock: ClockResource,
-               odds_snapshot: pd.DataFrame, event: pd.DataFrame) -> Iterator:
-    sport, day = sport_and_date(context)
-    cfg = lake.config
-    points = asof_points(event, odds_snapshot, windows(cfg), run_now(context, clock))
-    frame = _stamp(lines_asof(odds_snapshot, points, cfg.gold), sport, day)
+               odds_snapshot: PerSlate, event: PerSlate) -> Iterator:
+    cfg, now = lake.config, clock.run_now(context)
     close = close_bucket(cfg)
-    source = close_source(points, frame, close, cfg.snapshot_schedule.staleness()[close])
-    yield dg.Output(frame, metadata={
-        "rows": len(frame), "buckets_due": len(points),
-        # which CLOSE the CLV and closing features stand on: the CLOSE snapshot, or an earlier one in its place
-        "close_source": dg.MetadataValue.json(source),
-        "close_fallbacks": source["earlier_snapshot"],
-        "close_max_age_minutes": source["max_age_minutes"],
-    })
-    yield from _results("book_lines", checks.GoldInputs(cfg.gold, frame))
+
+    def build(todo: list[Slate]) -> dict[str, SlateBuild]:
+        out = {}
+        for g in groups(todo, odds_snapshot, event):
+            odds, events = g.inputs
+            points = asof_points(events, odds, windows(cfg), now)
+            frames, pts = g.split(lines_asof(odds, points, cfg.gold)), g.split(points, stamp=False)
+            meta, evals = {}, {}
+            for k, frame in frames.items():
+                source = close_source(pts[k], frame, close, cfg.snapshot_schedule.staleness()[close])
+                meta[k] = {**_rows(frame), "buckets_due": len(pts[k]),
+                           # which CLOSE the CLV and closing features stand on: the CLOSE snapshot, or an earlier one
+                           "close_source": dg.MetadataValue.json(source),
+                           "close_fallbacks": source["earlier_snapshot"],
+                           "close_max_age_minutes": source["max_age_minutes"]}
+                evals[k] = _evaluations("book_lines", checks.GoldInputs(cfg.gold, frame), _slate(g, k))
+            out.update(_built("book_lines", frames, meta, evals))
+        return out
+
+    yield from run_range(context, build, _write(lake, "book_lines"))
+
+
+def _slate(g: Group, key: str) -> Slate:
+    return next(s for s in g.slates if str(s.key) == key)
 
 
 @dg.asset(ins={"book_lines": dg.AssetIn("book_lines"), "odds_snapshot": _silver["odds_snapshot"],
@@ -91,14 +173,23 @@ def book_lines(context: dg.AssetExecutionContext, lake: LakeResource, clock: Clo
           "std across books, fair probability per devig method, outlier-trimmed and sharp-only fair prices.",
           **_gold)
 def consensus_lines(context: dg.AssetExecutionContext, lake: LakeResource, clock: ClockResource,
-                    book_lines: pd.DataFrame, odds_snapshot: pd.DataFrame, event: pd.DataFrame) -> Iterator:
-    sport, day = sport_and_date(context)
-    cfg = lake.config
-    frame = _stamp(consensus(book_lines), sport, day)
-    yield dg.Output(frame, metadata={"rows": len(frame), "events": frame["canonical_event_id"].nunique()})
-    playing = event[~event["status"].isin(["postponed", "cancelled"])]  # a called-off game owes no more buckets
-    due = asof_points(playing, odds_snapshot, windows(cfg), run_now(context, clock))
-    yield from _results("consensus_lines", checks.GoldInputs(cfg.gold, frame, points=due))
+                    book_lines: PerSlate, odds_snapshot: PerSlate, event: PerSlate) -> Iterator:
+    cfg, now = lake.config, clock.run_now(context)
+
+    def build(todo: list[Slate]) -> dict[str, SlateBuild]:
+        out = {}
+        for g in groups(todo, book_lines, odds_snapshot, event):
+            lines, odds, events = g.inputs
+            frames = g.split(consensus(lines))
+            playing = events[~events["status"].isin(["postponed", "cancelled"])]  # a called-off game owes no more
+            due = g.split(asof_points(playing, odds, windows(cfg), now), stamp=False)
+            meta = {k: {**_rows(f), "events": f["canonical_event_id"].nunique()} for k, f in frames.items()}
+            evals = {k: _evaluations("consensus_lines", checks.GoldInputs(cfg.gold, f, points=due[k]), _slate(g, k))
+                     for k, f in frames.items()}
+            out.update(_built("consensus_lines", frames, meta, evals))
+        return out
+
+    yield from run_range(context, build, _write(lake, "consensus_lines"))
 
 
 @dg.asset(ins={"odds_snapshot": _silver["odds_snapshot"]},
@@ -106,32 +197,28 @@ def consensus_lines(context: dg.AssetExecutionContext, lake: LakeResource, clock
           description="Pregame line movement per event × market × selection, for each book and the consensus: "
           "open/close price, point and fair probability, deltas, volatility, late move, slopes, reversals.",
           **_gold)
-def odds_movement_features(context: dg.AssetExecutionContext, lake: LakeResource,
-                           odds_snapshot: pd.DataFrame) -> Iterator:
-    sport, day = sport_and_date(context)
+def odds_movement_features(context: dg.AssetExecutionContext, lake: LakeResource, odds_snapshot: PerSlate) -> Iterator:
     cfg = lake.config
-    lines = series_lines(odds_snapshot, cfg.gold)
-    series = pd.concat([book_series(lines), consensus_series(consensus(lines))], ignore_index=True)
-    frame = _stamp(movement_features(series), sport, day)
-    yield dg.Output(frame, metadata={"rows": len(frame)})
-    yield from _results("odds_movement_features", checks.GoldInputs(cfg.gold, frame))
+
+    def build(todo: list[Slate]) -> dict[str, SlateBuild]:
+        out = {}
+        for g in groups(todo, odds_snapshot):
+            [odds] = g.inputs
+            lines = series_lines(odds, cfg.gold)
+            series = pd.concat([book_series(lines), consensus_series(consensus(lines))], ignore_index=True)
+            frames = g.split(movement_features(series))
+            out.update(_built("odds_movement_features", frames, {k: _rows(f) for k, f in frames.items()}, {
+                k: _evaluations("odds_movement_features", checks.GoldInputs(cfg.gold, f), _slate(g, k))
+                for k, f in frames.items()}))
+        return out
+
+    yield from run_range(context, build, _write(lake, "odds_movement_features"))
 
 
-def run_now(context: dg.AssetExecutionContext, clock: ClockResource) -> datetime:
-    """The provider's now, read once per run: every gold step of a run cuts at the same instant, so
-    book lines, consensus and training rows agree on which buckets are due even while the clock runs."""
-    run = context.instance.get_run_by_id(context.run.run_id)
-    held = run.tags.get(NOW_TAG) if run else None
-    if held:
-        return parse_ts(held)
-    now = clock.now()
-    context.instance.add_run_tags(context.run.run_id, {NOW_TAG: now.isoformat()})
-    return now
-
-
-def form_history(lake: LakeResource, sport: str, day: date, form_games: int) -> pd.DataFrame:
-    """Events with their results over the lookback before (and on) `day`: enough for N games of any league."""
-    days = form_days(day, day, form_games)
+def form_history(lake: LakeResource, sport: str, day: date, form_games: int, last: date | None = None) -> pd.DataFrame:
+    """Events with their results over the lookback before (and on) `day` (to `last`, for a range): enough for
+    N games of any league. Read once per range."""
+    days = form_days(day, last or day, form_games)
     events = read_range(lake.root, "event", sport, days)
     results = read_range(lake.root, "event_result", sport, days)
     return events.merge(results[["canonical_event_id", "home_score", "away_score"]], on="canonical_event_id",
@@ -143,20 +230,37 @@ def form_history(lake: LakeResource, sport: str, day: date, form_games: int) -> 
           description="Leakage-safe rows keyed (canonical_event_id, bucket): labels, consensus and movement from "
           "snapshots at or before the as-of time, team form from games that ended before it.", **_gold)
 def pregame_training_rows(context: dg.AssetExecutionContext, lake: LakeResource, clock: ClockResource,
-                          consensus_lines: pd.DataFrame, odds_snapshot: pd.DataFrame, event: pd.DataFrame,
-                          event_result: pd.DataFrame) -> Iterator:
-    sport, day = sport_and_date(context)
-    cfg, league = lake.config, league_for(sport)
-    now = run_now(context, clock)
-    history = form_history(lake, sport, day, cfg.gold.form_games)
-    frame = build_training(odds_snapshot, event, event_result, history, cfg.gold, windows(cfg), now,
-                           league.max_game_minutes, cons=consensus_lines)
-    frame = _stamp(frame, sport, day)
-    yield dg.Output(frame, metadata={"rows": len(frame), "labelled": int(frame["home_win"].notna().sum()),
-                                     "history_games": int(history["home_score"].notna().sum())})
-    yield from _results("pregame_training_rows", checks.GoldInputs(
-        cfg.gold, frame, now=now, odds=odds_snapshot, events=event, history=history, windows=windows(cfg),
-        game_minutes=league.max_game_minutes))
+                          consensus_lines: PerSlate, odds_snapshot: PerSlate, event: PerSlate,
+                          event_result: PerSlate) -> Iterator:
+    cfg, now = lake.config, clock.run_now(context)
+    lookback = timedelta(days=form_lookback_days(cfg.gold.form_games))
+
+    def build(todo: list[Slate]) -> dict[str, SlateBuild]:
+        out = {}
+        for g in groups(todo, consensus_lines, odds_snapshot, event, event_result):
+            cons, odds, events, results = g.inputs
+            league = league_for(g.slates[0].sport)
+            history = form_history(lake, league.sport_key, g.slates[0].day, cfg.gold.form_games, g.slates[-1].day)
+            frame = build_training(odds, events, results, history, cfg.gold, windows(cfg), now,
+                                   league.max_game_minutes, cons=cons)
+            # the look-ahead proof, vectorised over the group, then counted per slate
+            flags = checks.leakage_flags(checks.GoldInputs(
+                cfg.gold, frame, now=now, odds=odds, events=events, history=history, windows=windows(cfg),
+                game_minutes=league.max_game_minutes))
+            frames = g.split(frame)
+            held = g.split(flags.assign(canonical_event_id=frame["canonical_event_id"].to_numpy()), stamp=False)
+            meta, evals = {}, {}
+            for k, f in frames.items():
+                s = _slate(g, k)
+                in_window = history["slate_date"].between(s.day - lookback, s.day)
+                meta[k] = {**_rows(f), "labelled": int(f["home_win"].notna().sum()),
+                           "history_games": int(history.loc[in_window, "home_score"].notna().sum())}
+                evals[k] = _evaluations("pregame_training_rows", checks.GoldInputs(
+                    cfg.gold, f, leakage=held[k].drop(columns="canonical_event_id")), s)
+            out.update(_built("pregame_training_rows", frames, meta, evals))
+        return out
+
+    yield from run_range(context, build, _write(lake, "pregame_training_rows"))
 
 
 @dg.asset(ins={"book_lines": dg.AssetIn("book_lines"), "consensus_lines": dg.AssetIn("consensus_lines")},
@@ -164,13 +268,21 @@ def pregame_training_rows(context: dg.AssetExecutionContext, lake: LakeResource,
           description="Every book's price at every bucket against the closing fair probability (sharp close when "
           "Pinnacle/Circa quoted, else the consensus close): CLV % and, for spreads/totals, points gained.",
           **_gold)
-def clv_evaluation(context: dg.AssetExecutionContext, lake: LakeResource, book_lines: pd.DataFrame,
-                   consensus_lines: pd.DataFrame) -> Iterator:
-    sport, day = sport_and_date(context)
+def clv_evaluation(context: dg.AssetExecutionContext, lake: LakeResource, book_lines: PerSlate,
+                   consensus_lines: PerSlate) -> Iterator:
     cfg = lake.config
-    frame = _stamp(clv_rows(book_lines, consensus_lines, close_bucket(cfg)), sport, day)
-    yield dg.Output(frame, metadata={"rows": len(frame)})
-    yield from _results("clv_evaluation", checks.GoldInputs(cfg.gold, frame))
+
+    def build(todo: list[Slate]) -> dict[str, SlateBuild]:
+        out = {}
+        for g in groups(todo, book_lines, consensus_lines):
+            lines, cons = g.inputs
+            frames = g.split(clv_rows(lines, cons, close_bucket(cfg)))
+            out.update(_built("clv_evaluation", frames, {k: _rows(f) for k, f in frames.items()}, {
+                k: _evaluations("clv_evaluation", checks.GoldInputs(cfg.gold, f), _slate(g, k))
+                for k, f in frames.items()}))
+        return out
+
+    yield from run_range(context, build, _write(lake, "clv_evaluation"))
 
 
 @dg.asset(ins={"odds_snapshot": _silver["odds_snapshot"], "event": _silver["event"], **_venue},
@@ -178,39 +290,57 @@ def clv_evaluation(context: dg.AssetExecutionContext, lake: LakeResource, book_l
           description="Arbitrage across books and prediction-market venues (with the stake split) and +EV quotes "
           "against the sportsbooks' devigged fair price, at every pregame snapshot. A venue is priced at its taker "
           "odds on the best ask (fee included).", **_gold)
-def market_opportunities(context: dg.AssetExecutionContext, lake: LakeResource, odds_snapshot: pd.DataFrame,
-                         event: pd.DataFrame, prediction_market: pd.DataFrame,
-                         prediction_price: pd.DataFrame) -> Iterator:
-    sport, day = sport_and_date(context)
+def market_opportunities(context: dg.AssetExecutionContext, lake: LakeResource, odds_snapshot: PerSlate,
+                         event: PerSlate, prediction_market: PerSlate, prediction_price: PerSlate) -> Iterator:
     cfg = lake.config
-    lines = series_lines(odds_snapshot, cfg.gold)
-    # venues' quotes as of the books' snapshot points
-    venues = venue_lines(prediction_market, prediction_price, event, snapshot_points(odds_snapshot), cfg.gold)
-    searched = pd.concat([lines, venues], ignore_index=True) if len(venues) else lines
-    frame = _stamp(opportunities(searched, consensus(lines), cfg.gold), sport, day)
-    cells = searched_cells(searched)
-    yield dg.Output(frame, metadata={"rows": len(frame), "quotes": len(searched), "venue_quotes": len(venues),
-                                     "cells": cells})
-    yield from _results("market_opportunities", checks.GoldInputs(cfg.gold, frame, quotes=len(searched), cells=cells))
+
+    def build(todo: list[Slate]) -> dict[str, SlateBuild]:
+        out = {}
+        for g in groups(todo, odds_snapshot, event, prediction_market, prediction_price):
+            odds, events, markets, prices = g.inputs
+            lines = series_lines(odds, cfg.gold)
+            # venues' quotes as of the books' snapshot points
+            venues = venue_lines(markets, prices, events, snapshot_points(odds), cfg.gold)
+            searched = pd.concat([lines, venues], ignore_index=True) if len(venues) else lines
+            frames = g.split(opportunities(searched, consensus(lines), cfg.gold))
+            quotes, n_venue = g.split(searched, stamp=False), g.split(venues, stamp=False) if len(venues) else {}
+            meta, evals = {}, {}
+            for k, f in frames.items():
+                cells = searched_cells(quotes[k])
+                meta[k] = {**_rows(f), "quotes": len(quotes[k]), "venue_quotes": len(n_venue.get(k, ())),
+                           "cells": cells}
+                evals[k] = _evaluations("market_opportunities", checks.GoldInputs(
+                    cfg.gold, f, quotes=len(quotes[k]), cells=cells), _slate(g, k))
+            out.update(_built("market_opportunities", frames, meta, evals))
+        return out
+
+    yield from run_range(context, build, _write(lake, "market_opportunities"))
 
 
 @dg.asset(ins={"consensus_lines": dg.AssetIn("consensus_lines"), **_venue},
           description="Prediction-market probability minus the sportsbooks' devigged fair probability (sharp at the "
           "same point, else the trimmed consensus) at each as-of bucket, with the venue's bid, ask and taker odds.",
           **_gold)
-def venue_divergence(context: dg.AssetExecutionContext, lake: LakeResource, consensus_lines: pd.DataFrame,
-                     prediction_market: pd.DataFrame, prediction_price: pd.DataFrame) -> Iterator:
-    sport, day = sport_and_date(context)
-    frame = divergence(prediction_market, prediction_price, consensus_lines,
-                       timedelta(minutes=lake.config.gold.max_quote_age_minutes))
-    frame = _stamp(frame, sport, day) if len(frame) else frame
-    d = pd.to_numeric(frame.get("divergence", pd.Series(dtype=float)), errors="coerce")
-    yield dg.Output(frame, metadata={
-        "rows": len(frame), "dagster/row_count": len(frame),
-        "events": int(frame["canonical_event_id"].nunique()) if len(frame) else 0,
-        "buckets": sorted(frame["bucket"].unique().tolist()) if len(frame) else [],
-        "mean_abs_divergence": float(d.abs().mean()) if d.notna().any() else None,
-    })
+def venue_divergence(context: dg.AssetExecutionContext, lake: LakeResource, consensus_lines: PerSlate,
+                     prediction_market: PerSlate, prediction_price: PerSlate) -> Iterator:
+    age = timedelta(minutes=lake.config.gold.max_quote_age_minutes)
+
+    def build(todo: list[Slate]) -> dict[str, SlateBuild]:
+        out = {}
+        for g in groups(todo, consensus_lines, prediction_market, prediction_price):
+            cons, markets, prices = g.inputs
+            frame = divergence(markets, prices, cons, age)
+            frames = g.split(frame) if len(frame) else {str(s.key): frame for s in g.slates}
+            meta = {}
+            for k, f in frames.items():
+                d = pd.to_numeric(f.get("divergence", pd.Series(dtype=float)), errors="coerce")
+                meta[k] = {**_rows(f), "events": int(f["canonical_event_id"].nunique()) if len(f) else 0,
+                           "buckets": sorted(f["bucket"].unique().tolist()) if len(f) else [],
+                           "mean_abs_divergence": float(d.abs().mean()) if d.notna().any() else None}
+            out.update(_built("venue_divergence", frames, meta, dict.fromkeys(frames, [])))
+        return out
+
+    yield from run_range(context, build, _write(lake, "venue_divergence"))
 
 
 gold_assets = [book_lines, consensus_lines, odds_movement_features, pregame_training_rows, clv_evaluation,

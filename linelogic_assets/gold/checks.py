@@ -17,9 +17,10 @@ from linelogic_assets.config import GoldSettings
 from linelogic_assets.gold.asof import asof_points
 from linelogic_assets.gold.consensus import FAIR_COLS
 from linelogic_assets.gold.training import (
+    FORM_COLS,
     FORM_FEATURES,
     MARKET_FEATURES,
-    form_features,
+    form_lookback_days,
     game_end,
     market_features,
 )
@@ -48,6 +49,7 @@ class GoldInputs:
     history: pd.DataFrame | None = None
     windows: Sequence[tuple[str, int]] = field(default_factory=tuple)
     game_minutes: int = 0
+    leakage: pd.DataFrame | None = None  # leakage_flags of `frame`, when a range run computed them at once
 
 
 def fair_sums(i: GoldInputs) -> Outcome:
@@ -110,36 +112,81 @@ def _differs(a: pd.DataFrame, b: pd.DataFrame, cols: list[str]) -> pd.Series:
     return out
 
 
-def no_leakage(i: GoldInputs) -> Outcome:
-    """Provenance, then proof: every row's features are rebuilt from inputs cut at its as-of time."""
+def _form_by_definition(rows: pd.DataFrame, history: pd.DataFrame, n: int, game_minutes: int) -> pd.DataFrame:
+    """FORM_FEATURES straight from their definition, with none of the running totals the asset uses: for each
+    row and side, the team's games that had truly ended before the row's as-of time (and, when the row has a
+    slate date, lie in its slate's lookback), the last `n` of them averaged."""
+    h = history[(history["status"] == "final") & history["home_score"].notna() & history["away_score"].notna()]
+    h = h.drop_duplicates("canonical_event_id")
+    slate = pd.to_datetime(h["slate_date"]) if "slate_date" in h else pd.Series(pd.NaT, index=h.index,
+                                                                               dtype="datetime64[ns]")
+    games = pd.concat([pd.DataFrame({
+        "team_id": h[team], "game_id": h["canonical_event_id"], "ended": game_end(h, game_minutes),
+        "game_commence": h["commence_time_utc"], "slate": slate, "won": (h[pf] > h[pa]).astype(float),
+        "pf": h[pf].astype(float), "pa": h[pa].astype(float)})
+        for team, pf, pa in (("home_team_id", "home_score", "away_score"), ("away_team_id", "away_score", "home_score"))],
+        ignore_index=True)
+    windowed = "slate_date" in rows
+    out = pd.DataFrame(index=rows.index)
+    ends = []
+    for side in ("home", "away"):
+        r = rows.reset_index(drop=True)
+        q = pd.DataFrame({"qid": np.arange(len(r)), "team_id": r[f"{side}_team_id"],
+                          "asof": pd.to_datetime(r["asof_time_utc"], utc=True),
+                          "commence": pd.to_datetime(r["commence_time_utc"], utc=True)})
+        if windowed:
+            q["window"] = pd.to_datetime(r["slate_date"]) - pd.Timedelta(days=form_lookback_days(n))
+        pairs = q.merge(games, on="team_id")
+        keep = pairs["ended"] < pairs["asof"]
+        if windowed:
+            keep &= pairs["slate"] >= pairs["window"]
+        last = pairs[keep].sort_values(["qid", "ended", "game_id"]).groupby("qid").tail(n)
+        agg = last.groupby("qid").agg(form_games=("won", "size"), win_pct=("won", "mean"), pts_for=("pf", "mean"),
+                                      pts_against=("pa", "mean"), last_commence=("game_commence", "last"),
+                                      last_end=("ended", "last")).reindex(q["qid"])
+        agg["form_games"] = agg["form_games"].fillna(0)
+        last_commence = pd.to_datetime(agg["last_commence"], utc=True)
+        agg["rest_days"] = (q.set_index("qid")["commence"] - last_commence).dt.total_seconds() / 86400.0
+        for c in FORM_COLS:
+            out[f"{side}_{c}"] = agg[c].to_numpy()
+        ends.append(pd.Series(pd.to_datetime(agg["last_end"], utc=True).to_numpy(), index=rows.index))
+    out["form_latest_game_end_utc"] = pd.concat(ends, axis=1).max(axis=1)
+    return out
+
+
+def leakage_flags(i: GoldInputs) -> pd.DataFrame:
+    """Per training row (aligned to `i.frame`): which look-ahead it shows. Provenance first (a quote after the
+    as-of time, a game that ended at or after it), then proof: the market features rebuilt with every snapshot
+    after the row's as-of time dropped, and team form rebuilt by its definition from only the games that had
+    ended, must not change. Vectorised over the frame, so a range of slates is proved in one pass."""
     rows = i.frame.reset_index(drop=True)
     asof = rows["asof_time_utc"]
-    late_quote = int((rows["features_latest_snapshot_utc"] > asof).sum())
-    late_game = int((rows["form_latest_game_end_utc"] >= asof).sum())
+    flags = pd.DataFrame({"quote_after_asof": (rows["features_latest_snapshot_utc"] > asof).to_numpy(),
+                          "game_ended_after_asof": (rows["form_latest_game_end_utc"] >= asof).to_numpy(),
+                          "market_changed": False})
     # market features: for each bucket, drop every snapshot after that bucket's as-of time and rebuild
-    odds, changed_market = i.odds, 0
     for bucket, part in rows.groupby("bucket", sort=False):
-        cut = odds.merge(part[["canonical_event_id", "asof_time_utc"]], on="canonical_event_id")
+        cut = i.odds.merge(part[["canonical_event_id", "asof_time_utc"]], on="canonical_event_id")
         cut = cut[cut["snapshot_time_utc"] <= cut["asof_time_utc"]].drop(columns="asof_time_utc")
         pts = asof_points(i.events[i.events["canonical_event_id"].isin(part["canonical_event_id"])], cut,
                           i.windows, i.now)
         pts = pts[pts["bucket"] == bucket]
         again = part[["canonical_event_id", "bucket"]].merge(market_features(cut, pts, i.settings),
                                                               on=["canonical_event_id", "bucket"], how="left")
-        changed_market += int(_differs(part.reset_index(drop=True), again, MARKET_FEATURES).sum())
-    # team form: rebuild from only the games that had truly ended before each row's as-of time
-    hist = i.history
-    true_end = game_end(hist, i.game_minutes)
-    ends = np.sort(true_end.dropna().to_numpy())
-    groups = np.searchsorted(ends, asof.to_numpy(), side="left")  # rows that see the same finished games
-    changed_form = 0
-    for k in np.unique(groups):
-        sel = rows.index[groups == k]
-        before = hist[true_end < asof[sel[0]]]
-        again = form_features(rows.loc[sel], before, i.settings.form_games, i.game_minutes)
-        changed_form += int(_differs(rows.loc[sel], again, FORM_FEATURES).sum())
+        flags.loc[part.index, "market_changed"] = _differs(part.reset_index(drop=True), again,
+                                                           MARKET_FEATURES).to_numpy()
+    again = _form_by_definition(rows, i.history, i.settings.form_games, i.game_minutes)
+    flags["form_changed"] = _differs(rows, again, FORM_FEATURES).to_numpy()
+    return flags
+
+
+def no_leakage(i: GoldInputs) -> Outcome:
+    """No training row shows look-ahead (`leakage_flags`; a range run passes the flags it computed once)."""
+    flags = i.leakage if i.leakage is not None else leakage_flags(i)
+    late_quote, late_game = int(flags["quote_after_asof"].sum()), int(flags["game_ended_after_asof"].sum())
+    changed_market, changed_form = int(flags["market_changed"].sum()), int(flags["form_changed"].sum())
     bad = late_quote + late_game + changed_market + changed_form
-    meta = {"rows": len(rows), "quote_after_asof": late_quote, "game_ended_after_asof": late_game,
+    meta = {"rows": len(flags), "quote_after_asof": late_quote, "game_ended_after_asof": late_game,
             "market_features_changed_when_future_cut": changed_market,
             "form_features_changed_when_future_cut": changed_form}
     return Outcome(bad == 0, meta, None if not bad else f"look-ahead in {bad} row features: {meta}")

@@ -1,28 +1,26 @@
-"""Gold storage: one DuckDB file in the lake (`<root>/gold/warehouse.duckdb`), through dagster-duckdb.
+"""Gold storage: one DuckDB file in the lake (`<root>/gold/warehouse.duckdb`), schema `gold`, a table per asset.
 
-dagster-duckdb slices each table by the partition's `partition_expr` (sport and slate date),
-deletes the slice and inserts the new rows. Two things are added here:
-- the database path follows the lake (`LakeResource`), so tests and modes never share a file;
-- the delete and the insert run in one transaction, and every frame is cast to the table's Arrow
-  schema first, so a partition is replaced atomically with exact column types (also when empty).
-Writers must not overlap: the gold assets run in the `duckdb` pool (limit 1, dagster.yaml).
+A step's output replaces its partitions' slices (sport × slate date) in one transaction: the slices are
+deleted and the new rows inserted, each cast to the table's Arrow schema first, so a partition is replaced
+atomically with exact column types (the table is created even when the first write is empty). A daily run
+hands over one frame; a range run hands over `{partition key: frame}` and reads its inputs in that form, one
+query per input for the whole range. Writers must not overlap: the gold assets run in the `duckdb` pool
+(limit 1, dagster.yaml).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pandas as pd
-from dagster._core.storage.db_io_manager import DbIOManager, DbTypeHandler, TableSlice
-from dagster_duckdb.io_manager import DuckDbClient
-from dagster_duckdb_pandas import DuckDBPandasIOManager
-from dagster_duckdb_pandas.duckdb_pandas_type_handler import DuckDBPandasTypeHandler
+import pyarrow as pa
 
 from linelogic_assets.gold.schemas import GOLD_DESCRIPTIONS, GOLD_SCHEMAS, gold_table
+from linelogic_assets.partitions import dims_of
 from linelogic_assets.resources import LakeResource
 
 GOLD_DB = Path("gold") / "warehouse.duckdb"
@@ -33,78 +31,100 @@ def gold_database(root: Path) -> Path:
     return root / GOLD_DB
 
 
-class _TransactionalClient(DuckDbClient):
-    """DuckDbClient on the lake's database file, one transaction per connection."""
-
-    def __init__(self, database: str) -> None:
-        self.database = database
-
-    @staticmethod
-    def delete_table_slice(context: dg.OutputContext, table_slice: TableSlice, connection) -> None:
-        # checked, not caught: a failed statement would abort the surrounding transaction
-        exists = connection.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-            [table_slice.schema, table_slice.table]).fetchone()[0]
-        if exists:
-            DuckDbClient.delete_table_slice(context, table_slice, connection)
-
-    @contextmanager
-    def connect(self, context, _) -> Iterator[duckdb.DuckDBPyConnection]:
-        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
-        config = {"custom_user_agent": "dagster", **context.resource_config["connection_config"]}
-        conn = duckdb.connect(self.database, config=config)
-        try:
-            conn.execute("BEGIN TRANSACTION")
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        finally:
-            conn.close()
+def column_schema(table: str) -> dg.TableSchema:
+    """The table's columns with their descriptions, as the asset's page shows them."""
+    return dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type), description=GOLD_DESCRIPTIONS.get(table, {}).get(f.name))
+                                   for f in GOLD_SCHEMAS[table]])
 
 
-class _GoldFrameHandler(DuckDBPandasTypeHandler):
-    """Writes a pandas frame as its gold table's exact Arrow schema; creates the table even when empty."""
-
-    def handle_output(self, context: dg.OutputContext, table_slice: TableSlice, obj: pd.DataFrame, connection):
-        arrow = gold_table(table_slice.table, obj)  # noqa: F841 (read by DuckDB's replacement scan)
-        name = f"{table_slice.schema}.{table_slice.table}"
-        connection.execute(f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM arrow LIMIT 0")
-        connection.execute(f"INSERT INTO {name} SELECT * FROM arrow")
-        context.add_output_metadata({
-            "dagster/partition_row_count": len(obj),
-            "dagster/column_schema": dg.TableSchema(columns=[
-                dg.TableColumn(f.name, str(f.type), description=GOLD_DESCRIPTIONS.get(table_slice.table, {}).get(f.name))
-                for f in GOLD_SCHEMAS[table_slice.table]]),
-        })
-
-    def load_input(self, context: dg.InputContext, table_slice: TableSlice, connection) -> pd.DataFrame:
-        frame = super().load_input(context, table_slice, connection)
-        for col in frame.columns:  # DuckDB hands back Etc/UTC; gold code compares against UTC
-            if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
-                frame[col] = frame[col].dt.tz_convert("UTC")
-        return frame
+def _slices(keys: list[str]) -> pa.Table:
+    """The (sport, slate_date) pairs of partition keys, as a table to join on."""
+    dims = [dims_of(k) for k in keys]
+    return pa.table({"sport": [d["sport"] for d in dims],
+                     "slate_date": pa.array([pd.Timestamp(d["date"]).date() for d in dims], pa.date32())})
 
 
-class GoldIOManager(DuckDBPandasIOManager):
-    """DuckDBPandasIOManager on `<lake root>/gold/warehouse.duckdb` (or `database` when set)."""
+def _where(keys: list[str]) -> tuple[str, list]:
+    """A WHERE clause (with its parameters) selecting the slices of partition keys, one term per sport."""
+    by_sport: dict[str, list[str]] = {}
+    for k in keys:
+        d = dims_of(k)
+        by_sport.setdefault(d["sport"], []).append(d["date"])
+    terms, params = [], []
+    for sport, days in sorted(by_sport.items()):
+        terms.append(f"(sport = ? AND slate_date IN ({', '.join('CAST(? AS DATE)' for _ in days)}))")
+        params += [sport, *days]
+    return " OR ".join(terms) or "false", params
+
+
+@contextmanager
+def transaction(database: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    database.parent.mkdir(parents=True, exist_ok=True)
+    conn = duckdb.connect(str(database), config={"custom_user_agent": "dagster"})
+    try:
+        conn.execute("BEGIN TRANSACTION")
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.close()
+
+
+def replace_slices(database: Path, table: str, frames: dict[str, pd.DataFrame]) -> None:
+    """Replace the slices of `frames`' partition keys with their rows, in one transaction."""
+    name = f"{SCHEMA}.{table}"
+    keys = sorted(frames)
+    arrow = pa.concat_tables([gold_table(table, frames[k]) for k in keys])  # noqa: F841 (DuckDB's replacement scan)
+    slices = _slices(keys)  # noqa: F841
+    with transaction(database) as conn:
+        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM arrow LIMIT 0")
+        conn.execute(f"DELETE FROM {name} t USING slices s WHERE t.sport = s.sport AND t.slate_date = s.slate_date")
+        conn.execute(f"INSERT INTO {name} SELECT * FROM arrow")
+
+
+def read_slices(database: Path, table: str, keys: list[str]) -> dict[str, pd.DataFrame]:
+    """Each partition key's rows of a gold table (empty, with the table's columns, where none are stored)."""
+    with transaction(database) as conn:
+        exists = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND "
+                              "table_name = ?", [SCHEMA, table]).fetchone()[0]
+        where, params = _where(keys)  # a filtered scan keeps the stored (insertion) order; a join would not
+        frame = conn.execute(f"SELECT * FROM {SCHEMA}.{table} WHERE {where}", params).df() if exists \
+            else GOLD_SCHEMAS[table].empty_table().to_pandas()
+    for col in frame.columns:  # DuckDB hands back Etc/UTC; gold code compares against UTC
+        if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
+            frame[col] = frame[col].dt.tz_convert("UTC")
+    if not len(keys):
+        return {}
+    slate = frame["sport"].astype(str) + "|" + pd.to_datetime(frame["slate_date"]).dt.strftime("%Y-%m-%d")
+    out = {}
+    for k in keys:
+        d = dims_of(k)
+        out[k] = frame[slate.to_numpy() == f"{d['sport']}|{d['date']}"].reset_index(drop=True)
+    return out
+
+
+class GoldIOManager(dg.ConfigurableIOManager):
+    """Gold tables on `<lake root>/gold/warehouse.duckdb` (or `database` when set), a slice per partition."""
 
     lake: LakeResource
     database: str = ""
-    schema_: str | None = SCHEMA
 
-    @staticmethod
-    def type_handlers() -> Sequence[DbTypeHandler]:
-        return [_GoldFrameHandler()]
+    def _db(self) -> Path:
+        return Path(self.database) if self.database else gold_database(self.lake.root)
 
-    def create_io_manager(self, context) -> DbIOManager:
-        database = self.database or str(gold_database(self.lake.root))
-        return DbIOManager(
-            db_client=_TransactionalClient(database),
-            database=database,
-            schema=self.schema_,
-            type_handlers=self.type_handlers(),
-            default_load_type=pd.DataFrame,
-            io_manager_name="GoldIOManager",
-        )
+    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame | dict[str, pd.DataFrame]) -> None:
+        table, keys = context.asset_key.path[-1], sorted(str(k) for k in context.asset_partition_keys)
+        frames = obj if isinstance(obj, dict) else dict.fromkeys(keys, obj) if len(keys) == 1 else None
+        if frames is None or set(frames) != set(keys):
+            raise TypeError(f"gold {table}: a range output must map each partition key of the range to its frame")
+        replace_slices(self._db(), table, frames)
+        context.add_output_metadata({"dagster/column_schema": column_schema(table),
+                                     "dagster/table_name": f"{SCHEMA}.{table}"})
+
+    def load_input(self, context: dg.InputContext) -> pd.DataFrame | dict[str, pd.DataFrame]:
+        table, keys = context.asset_key.path[-1], sorted(str(k) for k in context.asset_partition_keys)
+        frames = read_slices(self._db(), table, keys)
+        return frames[keys[0]] if len(keys) == 1 else frames

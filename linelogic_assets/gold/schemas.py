@@ -1,7 +1,7 @@
 """The gold tables' Arrow schemas: every column's name, type and order, as stored in DuckDB.
 
 Every gold table carries `sport` and `slate_date`, the two partition dimensions the DuckDB IO
-manager slices on (`partition_expr`).
+manager replaces a partition by.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ TS = pa.timestamp("us", tz="UTC")
 S, F, INT, B = pa.string(), pa.float64(), pa.int32(), pa.bool_()
 FAIR = [(f"fair_prob_{m}", F) for m in METHODS]
 PARTITION = [("sport", S), ("slate_date", pa.date32())]
-# per-dimension partition expressions for dagster-duckdb (the date window is compared as local dates)
-PARTITION_EXPR = {"date": "slate_date", "sport": "sport"}
 
 GOLD_SCHEMAS: dict[str, pa.Schema] = {
     "book_lines": pa.schema([

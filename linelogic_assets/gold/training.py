@@ -33,10 +33,14 @@ LEVELS = {  # feature prefix → (market, selection, consensus columns → featu
 }
 
 
+def form_lookback_days(form_games: int) -> int:
+    """How far back (in slate dates) team form looks from a row's slate: enough for N games of any league."""
+    return max(120, 8 * form_games)
+
+
 def form_days(start: date, end: date, form_games: int) -> list[date]:
-    """The slate dates team form reads for slates start..end, newest first: enough lookback for N games of any
-    league."""
-    first = start - timedelta(days=max(120, 8 * form_games))
+    """The slate dates team form reads for slates start..end, newest first."""
+    first = start - timedelta(days=form_lookback_days(form_games))
     return [end - timedelta(days=i) for i in range((end - first).days + 1)]
 
 
@@ -53,6 +57,7 @@ def team_games(history: pd.DataFrame, game_minutes: int) -> pd.DataFrame:
     sides = []
     for team, pf, pa in (("home_team_id", "home_score", "away_score"), ("away_team_id", "away_score", "home_score")):
         sides.append(pd.DataFrame({"team_id": h[team], "game_id": h["canonical_event_id"],
+                                   "slate_date": _slate_dates(h),
                                    "game_commence": h["commence_time_utc"], "ended": ended,
                                    "won": (h[pf] > h[pa]).astype(float), "pf": h[pf].astype(float),
                                    "pa": h[pa].astype(float)}))
@@ -64,10 +69,32 @@ def team_games(history: pd.DataFrame, game_minutes: int) -> pd.DataFrame:
     return games
 
 
+def _slate_dates(frame: pd.DataFrame) -> pd.Series:
+    """A frame's slate dates as datetime64 (NaT where it carries none)."""
+    if "slate_date" not in frame:
+        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[s]")
+    return pd.to_datetime(frame["slate_date"]).astype("datetime64[s]")
+
+
+def _games_before_window(games: pd.DataFrame, q: pd.DataFrame) -> np.ndarray:
+    """Per query: how many of the team's games have a slate date before the query's `window_start`."""
+    if "window_start" not in q or games.empty:
+        return np.zeros(len(q))
+    g = games[["team_id", "slate_date"]].dropna().sort_values("slate_date", kind="stable")
+    g["before"] = g.groupby("team_id", sort=False).cumcount() + 1  # games on or before this slate date
+    w = q[["team_id", "window_start"]].assign(_pos=np.arange(len(q)),
+                                              window_start=lambda x: x["window_start"].astype("datetime64[s]"))
+    m = pd.merge_asof(w.sort_values("window_start"), g, left_on="window_start", right_on="slate_date",
+                      by="team_id", direction="backward", allow_exact_matches=False)
+    return m.sort_values("_pos")["before"].fillna(0).to_numpy()
+
+
 def form_asof(games: pd.DataFrame, queries: pd.DataFrame, n: int) -> pd.DataFrame:
-    """Per query (qid, team_id, asof_time_utc, commence_time_utc): form over the team's last `n` games
-    that ended strictly before asof_time_utc."""
+    """Per query (qid, team_id, asof_time_utc, commence_time_utc[, window_start]): form over the team's last
+    `n` games that ended strictly before asof_time_utc and, when the query has a `window_start` (a slate
+    date), whose slate date is not before it. So a row's form is the same whatever else the history holds."""
     q = queries.sort_values("asof_time_utc")
+    q = q.assign(_skip=_games_before_window(games, q))
     g = games.sort_values("ended")
     if g.empty:
         nat = pd.Series(pd.NaT, index=q.index, dtype="datetime64[us, UTC]")
@@ -76,11 +103,15 @@ def form_asof(games: pd.DataFrame, queries: pd.DataFrame, n: int) -> pd.DataFram
         m = pd.merge_asof(q, g[["team_id", "ended", "game_commence", "idx", "cum_won", "cum_pf", "cum_pa"]],
                           left_on="asof_time_utc", right_on="ended", by="team_id", direction="backward",
                           allow_exact_matches=False)  # ended strictly before the as-of time
-    m["base"] = m["idx"] - n
+    seen = (m["idx"].fillna(-1) + 1 - m["_skip"]).clip(lower=0)  # games ended before asof, inside the window
+    m["_used"] = np.minimum(seen, n)
+    m["base"] = m["idx"] - m["_used"]
     base = games[["team_id", "idx", "cum_won", "cum_pf", "cum_pa"]].rename(
         columns={"idx": "base", "cum_won": "b_won", "cum_pf": "b_pf", "cum_pa": "b_pa"})
     m = m.merge(base, on=["team_id", "base"], how="left")
-    used = np.minimum(m["idx"].fillna(-1) + 1, n)
+    used = m["_used"]
+    none = used.to_numpy() == 0  # no game inside the window: no last game either
+    m.loc[none, ["ended", "game_commence"]] = pd.NaT
     out = pd.DataFrame({"qid": m["qid"], "form_games": used.astype(int)})
     with np.errstate(invalid="ignore", divide="ignore"):
         for col, cum, b in (("win_pct", "cum_won", "b_won"), ("pts_for", "cum_pf", "b_pf"),
@@ -155,6 +186,8 @@ def form_features(rows: pd.DataFrame, history: pd.DataFrame, n: int, game_minute
     for side in ("home", "away"):
         q = pd.DataFrame({"qid": np.arange(len(rows)), "team_id": rows[f"{side}_team_id"],
                           "asof_time_utc": rows["asof_time_utc"], "commence_time_utc": rows["commence_time_utc"]})
+        if "slate_date" in rows:  # the row's slate's lookback: form does not depend on how much history was read
+            q["window_start"] = _slate_dates(rows) - pd.Timedelta(days=form_lookback_days(n))
         q = q.reset_index(drop=True)
         f = form_asof(games, q, n).set_index("qid").sort_index()
         for c in FORM_COLS:
@@ -169,7 +202,7 @@ def build_training(odds: pd.DataFrame, events: pd.DataFrame, results: pd.DataFra
                    game_minutes: int, *, cons: pd.DataFrame | None = None) -> pd.DataFrame:
     """Rows per event × as-of bucket: labels, market features at the bucket, movement and team form."""
     points = asof_points(events, odds, windows, now)
-    ev = events[["canonical_event_id", "season", "home_team_id", "away_team_id", "status"]]
+    ev = events[["canonical_event_id", "slate_date", "season", "home_team_id", "away_team_id", "status"]]
     rows = points[["canonical_event_id", "bucket", "asof_time_utc", "commence_time_utc"]].merge(
         ev, on="canonical_event_id")
     res = results[["canonical_event_id", "home_score", "away_score", "winner", "margin", "total"]]

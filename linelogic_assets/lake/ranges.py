@@ -13,7 +13,7 @@ The partitions and check pages then read exactly as they do after one-partition 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -55,6 +55,64 @@ def check_outputs(context: dg.AssetExecutionContext) -> Iterator[dg.Output]:
         yield dg.Output(None, output_name=assets_def.get_output_name_for_asset_check_key(key))
 
 
+@dataclass
+class SlateBuild:
+    """What a step built for one slate: each asset's frame and metadata (by asset name), and the slate's
+    check evaluations."""
+
+    frames: dict[str, Any]
+    metadata: dict[str, dict[str, Any]]
+    checks: list[AssetCheckEvaluation] = field(default_factory=list)
+
+
+# an asset input in a range-capable asset: the frame (one slate), or `{partition key: frame}` (a range);
+# Dagster's type inference takes no unions, hence Any
+PerSlate = Any
+Builder = Callable[[list[Slate]], dict[str, SlateBuild]]
+
+
+def slice_of(value: Any, slate: Slate) -> Any:
+    """One slate's part of an input: a range run's inputs arrive as `{partition key: frame}`."""
+    return value[str(slate.key)] if isinstance(value, dict) else value
+
+
+def run_range(context: dg.AssetExecutionContext, build: Builder, write: Callable[[Slate, SlateBuild], None]) -> Iterator:
+    """The whole body of a range-capable asset around its builder (`build(slates) -> {partition key: SlateBuild}`).
+
+    The range is built at once (work shared across slates is done once). If that raises in a range run, each
+    slate is built alone, so one bad slate costs only itself: the others are materialized with their
+    checks and the step fails naming the bad ones (`SlateLog`). A one-slate run lets the error through as is.
+    Ends with the step's outputs: `{partition key: frame}` per asset (a range) or the frame (one slate).
+    """
+    todo, log = slates(context), SlateLog(context)
+    try:
+        built = build(todo)
+    except Exception:
+        if len(todo) == 1:
+            raise
+        context.log.warning(f"the range of {len(todo)} slates failed as a whole; building it slate by slate")
+        built = {}
+        for slate in todo:
+            try:
+                built.update(build([slate]))
+            except Exception as error:  # one slate's failure must not cost the range the others
+                log.fail(slate, error)
+    for slate in todo:
+        if (b := built.get(str(slate.key))) is not None:
+            log.done(slate, b.metadata)
+            yield from b.checks
+    yield from log.finish(lambda s: write(s, built[str(s.key)]))
+    yield from check_outputs(context)
+    assets_def = context.assets_def
+    for key in assets_def.keys:
+        if key not in context.selected_asset_keys:
+            continue
+        name = key.path[-1]
+        frames = {k: b.frames[name] for k, b in sorted(built.items())}
+        value = next(iter(frames.values())) if len(todo) == 1 else frames
+        yield dg.Output(value, output_name=assets_def.get_output_name_for_asset_key(key))
+
+
 class SlateLog:
     """What a step built, slate by slate. A slate that raises is recorded as failed and the others go on;
     `finish` then either lets the step's outputs follow (all built), or records partial success: each built
@@ -63,11 +121,13 @@ class SlateLog:
 
     def __init__(self, context: dg.AssetExecutionContext) -> None:
         self.context = context
-        self.built: dict[str, tuple[Slate, dict[str, Any]]] = {}
+        self.built: dict[str, tuple[Slate, dict[str, dict[str, Any]]]] = {}
         self.failed: dict[str, str] = {}
 
-    def done(self, slate: Slate, metadata: dict[str, Any]) -> None:
-        self.context.add_asset_metadata(metadata, partition_key=slate.key)
+    def done(self, slate: Slate, metadata: dict[str, dict[str, Any]]) -> None:
+        """`metadata`: each asset's (by name) metadata for this slate's partition."""
+        for name, meta in metadata.items():
+            self.context.add_asset_metadata(meta, asset_key=dg.AssetKey(name), partition_key=slate.key)
         self.built[str(slate.key)] = (slate, metadata)
 
     def fail(self, slate: Slate, error: Exception) -> None:
@@ -79,8 +139,8 @@ class SlateLog:
             return
         for slate, metadata in (self.built[k] for k in sorted(self.built)):
             write(slate)
-            yield dg.AssetMaterialization(asset_key=self.context.assets_def.key, partition=str(slate.key),
-                                          metadata=metadata)
+            for name, meta in metadata.items():
+                yield dg.AssetMaterialization(asset_key=dg.AssetKey(name), partition=str(slate.key), metadata=meta)
         detail = "; ".join(f"{k}: {why}" for k, why in sorted(self.failed.items()))
         raise dg.Failure(description=f"{len(self.failed)} of {len(self.built) + len(self.failed)} slates failed "
                          f"({detail}); the others are materialized",

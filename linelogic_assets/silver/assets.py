@@ -4,7 +4,7 @@ Each asset rebuilds its partition from every bronze run of that partition (repla
 gives identical rows; the Parquet IO manager replaces the partition's file atomically.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
@@ -12,14 +12,14 @@ import pandas as pd
 import pyarrow as pa
 
 from linelogic_assets.lake.quarantine import Quarantine
-from linelogic_assets.lake.ranges import SlateLog, check_outputs, evaluations, slates
+from linelogic_assets.lake.ranges import PerSlate, Slate, SlateBuild, evaluations, run_range, slice_of
 from linelogic_assets.lake.raw import partition_responses
-from linelogic_assets.partitions import sport_and_date, sport_date_partitions
+from linelogic_assets.partitions import RANGE_POLICY, sport_date_partitions
 from linelogic_assets.providers.registry import PROVIDERS
 from linelogic_assets.registry.overrides import load_overrides
 from linelogic_assets.resources import ClockResource, LakeResource
 from linelogic_assets.silver import checks
-from linelogic_assets.silver.events import build_events, load_event_keys
+from linelogic_assets.silver.events import RESULT_HASH, build_events, load_event_keys, result_hash
 from linelogic_assets.silver.io_manager import write_partition, write_quarantine
 from linelogic_assets.silver.odds import OddsPartition
 from linelogic_assets.silver.people import PeopleBuild
@@ -29,7 +29,7 @@ from linelogic_assets.sports import league_for
 
 GROUP = "silver"
 IO = "silver_io"
-_part = dict(group_name=GROUP, partitions_def=sport_date_partitions)
+_part = dict(group_name=GROUP, partitions_def=sport_date_partitions, backfill_policy=RANGE_POLICY)
 _PEOPLE_TABLES = ("player", "player_provider_map", "injuries", "lineups", "game_team_stats", "game_player_stats")
 
 
@@ -40,6 +40,25 @@ def _out(description: str) -> dg.AssetOut:
 def _deps(asset: str) -> list[str]:
     """The bronze assets a silver asset reads: every provider's, in registry order."""
     return [name for p in PROVIDERS for name in p.silver_deps.get(asset, ())]
+
+
+def _quarantined(lake: LakeResource, quarantine: Quarantine, day) -> None:
+    write_quarantine(lake.root, quarantine, day)
+
+
+def _write(lake: LakeResource, *tables: str) -> Callable[[Slate, SlateBuild], None]:
+    """Write a built slate's tables (a range that partly failed writes its built slates itself)."""
+    def write(slate: Slate, build: SlateBuild) -> None:
+        for table in tables:
+            write_partition(lake.root, table, slate.sport, slate.day, build.frames[table])
+    return write
+
+
+def _rows(frame: pd.DataFrame | pa.Table) -> dict[str, int]:
+    return {"rows": len(frame), "dagster/row_count": len(frame)}
+
+
+_EVENT_TABLES = ("event", "event_result", "event_provider_map", "team_provider_map")
 
 
 @dg.multi_asset(
@@ -54,20 +73,28 @@ def _deps(asset: str) -> list[str]:
     **_part,
 )
 def silver_events(context: dg.AssetExecutionContext, lake: LakeResource, clock: ClockResource) -> Iterator:
-    sport, day = sport_and_date(context)
-    league, cfg = league_for(sport), lake.config
-    quarantine = Quarantine(sport, "event")
-    build = build_events(lake.bronze(), league, day, load_overrides(cfg.overrides_file()),
-                         timedelta(minutes=cfg.matching.start_tolerance_minutes), quarantine)
-    write_quarantine(lake.root, quarantine, day)
-    for name, frame in build.frames.items():
-        meta = {"rows": len(frame)}
-        if name == "event":
-            meta.update(build.stats, quarantined=len(quarantine.records))
-        yield dg.Output(frame, output_name=name, metadata=meta)
-    yield from checks.results("event", checks.CheckInputs(
-        sport, league.league, clock.now(), quarantine, events=build.frames["event"],
-        results=build.frames["event_result"], event_map=build.frames["event_provider_map"]))
+    cfg = lake.config
+    overrides = load_overrides(cfg.overrides_file())
+    tolerance = timedelta(minutes=cfg.matching.start_tolerance_minutes)
+    now = clock.run_now(context)
+
+    def build(todo: list[Slate]) -> dict[str, SlateBuild]:
+        out = {}
+        for slate in todo:
+            league = league_for(slate.sport)
+            quarantine = Quarantine(slate.sport, "event")
+            built = build_events(lake.bronze(), league, slate.day, overrides, tolerance, quarantine)
+            _quarantined(lake, quarantine, slate.day)
+            f = built.frames
+            meta = {name: _rows(frame) for name, frame in f.items()}
+            meta["event"].update(built.stats, quarantined=len(quarantine.records))
+            meta["event_result"][RESULT_HASH] = result_hash(f["event_result"])  # later slates' form reads it
+            inputs = checks.CheckInputs(slate.sport, league.league, now, quarantine, events=f["event"],
+                                        results=f["event_result"], event_map=f["event_provider_map"])
+            out[str(slate.key)] = SlateBuild(f, meta, evaluations("event", inputs, checks.CHECKS, slate.key))
+        return out
+
+    yield from run_range(context, build, _write(lake, *_EVENT_TABLES))
 
 
 @dg.asset(
@@ -80,29 +107,39 @@ def silver_events(context: dg.AssetExecutionContext, lake: LakeResource, clock: 
     **_part,
 )
 def odds_snapshot(context: dg.AssetExecutionContext, lake: LakeResource, clock: ClockResource,
-                  event: pd.DataFrame, event_provider_map: pd.DataFrame) -> Iterator:
-    sport, day = sport_and_date(context)
-    league = league_for(sport)
-    quarantine = Quarantine(sport, "odds_snapshot")
+                  event: PerSlate, event_provider_map: PerSlate) -> Iterator:
     # nothing observed can postdate both the providers' clock (the simulator's, in demo) and ours: the
     # normaliser quarantines what does, and the check guards the stored rows with the same now
-    now = max(clock.now(), datetime.now(UTC))
-    built = []
-    for p in PROVIDERS:
-        if p.odds is not None:
-            responses = partition_responses(lake.bronze(), p.name, sport, day, p.odds_endpoints)
-            keys = load_event_keys(event_provider_map, event, p.name)
-            [part] = p.odds([OddsPartition(sport, league.slate_bounds_utc(day), responses, keys, quarantine)], None, now)
-            built.append(part)
-    rows, stats = built[0] if len(built) == 1 else _joined(built)
-    write_quarantine(lake.root, quarantine, day)
-    frame = rows.to_pandas()  # the checks read pandas; the IO manager writes the Arrow table as is
-    yield dg.Output(rows, metadata={
-        "rows": len(frame), **stats, "quarantined": len(quarantine.records),
-        "bookmakers": frame["bookmaker"].nunique(), "snapshots": frame["snapshot_time_utc"].nunique(),
-        "events": frame["canonical_event_id"].nunique()})
-    yield from checks.results("odds_snapshot", checks.CheckInputs(
-        sport, league.league, now, quarantine, odds=frame, events=event))
+    now = max(clock.run_now(context), datetime.now(UTC))
+
+    def build(todo: list[Slate]) -> dict[str, SlateBuild]:
+        # the batched normaliser: every slate of the range in one call per provider
+        quarantines = {str(s.key): Quarantine(s.sport, "odds_snapshot") for s in todo}
+        per_provider = []
+        for p in PROVIDERS:
+            if p.odds is not None:
+                parts = [OddsPartition(
+                    s.sport, league_for(s.sport).slate_bounds_utc(s.day),
+                    partition_responses(lake.bronze(), p.name, s.sport, s.day, p.odds_endpoints),
+                    load_event_keys(slice_of(event_provider_map, s), slice_of(event, s), p.name),
+                    quarantines[str(s.key)]) for s in todo]
+                per_provider.append(p.odds(parts, None, now))
+        out = {}
+        for i, slate in enumerate(todo):
+            quarantine = quarantines[str(slate.key)]
+            rows, stats = _joined([built[i] for built in per_provider])
+            _quarantined(lake, quarantine, slate.day)
+            frame = rows.to_pandas()  # the checks read pandas; the IO manager writes the Arrow table as is
+            meta = {**_rows(rows), **stats, "quarantined": len(quarantine.records),
+                    "bookmakers": frame["bookmaker"].nunique(), "snapshots": frame["snapshot_time_utc"].nunique(),
+                    "events": frame["canonical_event_id"].nunique()}
+            inputs = checks.CheckInputs(slate.sport, league_for(slate.sport).league, now, quarantine, odds=frame,
+                                        events=slice_of(event, slate))
+            out[str(slate.key)] = SlateBuild({"odds_snapshot": rows}, {"odds_snapshot": meta},
+                                             evaluations("odds_snapshot", inputs, checks.CHECKS, slate.key))
+        return out
+
+    yield from run_range(context, build, _write(lake, "odds_snapshot"))
 
 
 @dg.asset(
@@ -112,24 +149,19 @@ def odds_snapshot(context: dg.AssetExecutionContext, lake: LakeResource, clock: 
     **_part,
 )
 def team(context: dg.AssetExecutionContext, lake: LakeResource) -> Iterator:
-    log, frames = SlateLog(context), {}
-    for slate in slates(context):  # a daily run's one slate, or each slate of a range run
-        league = league_for(slate.sport)
-        quarantine = Quarantine(slate.sport, "team")
-        try:
-            build = build_teams(lake.bronze(), league, slate.day, lake.team_index(slate.sport), quarantine)
-        except Exception as error:  # one slate's failure must not cost the range the others
-            log.fail(slate, error)
-            continue
-        write_quarantine(lake.root, quarantine, slate.day)
-        frames[str(slate.key)] = build.frame
-        log.done(slate, {"rows": len(build.frame), "dagster/row_count": len(build.frame), **build.stats,
-                         "quarantined": len(quarantine.records)})
-        yield from evaluations("team", checks.CheckInputs(slate.sport, league.league, None, quarantine),
-                               checks.CHECKS, slate.key)
-    yield from log.finish(lambda s: write_partition(lake.root, "team", s.sport, s.day, frames[str(s.key)]))
-    yield from check_outputs(context)
-    yield dg.Output(frames)
+    def build(todo: list[Slate]) -> dict[str, SlateBuild]:
+        out = {}
+        for slate in todo:
+            league = league_for(slate.sport)
+            quarantine = Quarantine(slate.sport, "team")
+            built = build_teams(lake.bronze(), league, slate.day, lake.team_index(slate.sport), quarantine)
+            _quarantined(lake, quarantine, slate.day)
+            meta = {**_rows(built.frame), **built.stats, "quarantined": len(quarantine.records)}
+            out[str(slate.key)] = SlateBuild({"team": built.frame}, {"team": meta}, evaluations(
+                "team", checks.CheckInputs(slate.sport, league.league, None, quarantine), checks.CHECKS, slate.key))
+        return out
+
+    yield from run_range(context, build, _write(lake, "team"))
 
 
 @dg.multi_asset(
@@ -147,30 +179,34 @@ def team(context: dg.AssetExecutionContext, lake: LakeResource) -> Iterator:
     check_specs=checks.specs("player") + checks.specs("game_team_stats"),
     **_part,
 )
-def silver_people(context: dg.AssetExecutionContext, lake: LakeResource, event: pd.DataFrame,
-                  event_provider_map: pd.DataFrame, event_result: pd.DataFrame) -> Iterator:
-    sport, day = sport_and_date(context)
-    league = league_for(sport)
-    quarantine = Quarantine(sport, "player")
-    index = lake.team_index(sport)
-    home_of = dict(zip(event["canonical_event_id"], event["home_team_id"], strict=True))
-    builds = []
-    for p in PROVIDERS:
-        if p.people is not None:
-            mine = event_provider_map[event_provider_map["provider"] == p.name]
-            game_map = dict(zip(mine["provider_event_id"], mine["canonical_event_id"], strict=True))
-            builds.append(p.people(lake.bronze(), league, day, index, game_map, home_of, quarantine))
-    build = builds[0] if len(builds) == 1 else _joined_people(builds)
-    write_quarantine(lake.root, quarantine, day)
-    for name, frame in build.frames.items():
-        meta = {"rows": len(frame)}
-        if name == "player":
-            meta.update(build.stats, quarantined=len(quarantine.records))
-        yield dg.Output(frame, output_name=name, metadata=meta)
-    inputs = checks.CheckInputs(sport, league.league, None, quarantine, results=event_result,
-                                team_stats=build.frames["game_team_stats"])
-    yield from checks.results("player", inputs)
-    yield from checks.results("game_team_stats", inputs)
+def silver_people(context: dg.AssetExecutionContext, lake: LakeResource, event: PerSlate,
+                  event_provider_map: PerSlate, event_result: PerSlate) -> Iterator:
+    def build(todo: list[Slate]) -> dict[str, SlateBuild]:
+        out = {}
+        for slate in todo:
+            league = league_for(slate.sport)
+            quarantine = Quarantine(slate.sport, "player")
+            index = lake.team_index(slate.sport)
+            events, emap, results = (slice_of(x, slate) for x in (event, event_provider_map, event_result))
+            home_of = dict(zip(events["canonical_event_id"], events["home_team_id"], strict=True))
+            builds = []
+            for p in PROVIDERS:
+                if p.people is not None:
+                    mine = emap[emap["provider"] == p.name]
+                    game_map = dict(zip(mine["provider_event_id"], mine["canonical_event_id"], strict=True))
+                    builds.append(p.people(lake.bronze(), league, slate.day, index, game_map, home_of, quarantine))
+            built = builds[0] if len(builds) == 1 else _joined_people(builds)
+            _quarantined(lake, quarantine, slate.day)
+            meta = {name: _rows(frame) for name, frame in built.frames.items()}
+            meta["player"].update(built.stats, quarantined=len(quarantine.records))
+            inputs = checks.CheckInputs(slate.sport, league.league, None, quarantine, results=results,
+                                        team_stats=built.frames["game_team_stats"])
+            out[str(slate.key)] = SlateBuild(built.frames, meta, [
+                *evaluations("player", inputs, checks.CHECKS, slate.key),
+                *evaluations("game_team_stats", inputs, checks.CHECKS, slate.key)])
+        return out
+
+    yield from run_range(context, build, _write(lake, *_PEOPLE_TABLES))
 
 
 def _joined(built: list[tuple[pa.Table, dict[str, int]]]) -> tuple[pa.Table, dict[str, int]]:

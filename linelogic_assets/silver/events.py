@@ -18,6 +18,8 @@ snapshot lists other slates) is not this partition's, and is neither read nor qu
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -189,3 +191,13 @@ def load_event_keys(event_map: pd.DataFrame, events: pd.DataFrame, provider: str
         out[row.provider_event_id] = EventKey(row.canonical_event_id, None if pd.isna(start) else start.to_pydatetime(),
                                               bool(row.home_away_swapped))
     return out
+
+
+RESULT_HASH = "result_hash"  # event_result's per-partition metadata: what later slates' team form read
+
+
+def result_hash(results: pd.DataFrame) -> str:
+    """A content hash of a slate's results: ids, scores and winners (not when they were observed)."""
+    cols = ["canonical_event_id", "home_score", "away_score", "winner"]
+    rows = results[cols].sort_values("canonical_event_id").astype(str).to_numpy().tolist()
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()[:16]

@@ -191,15 +191,14 @@ def test_gold_writers_share_one_duckdb_pool_of_one() -> None:
 
     assert {a.op.pool for a in gold_assets} == {"duckdb"}
     assert yaml.safe_load((REPO_ROOT / "dagster.yaml").read_text())["concurrency"]["pools"]["default_limit"] == 1
-    assert {a.metadata_by_key[a.key]["partition_expr"]["date"] for a in gold_assets} == {"slate_date"}
 
 
-def test_every_gold_step_of_a_run_cuts_at_one_provider_now(tmp_path, monkeypatch) -> None:
-    """With the demo clock running, steps of one run must agree on which buckets are due."""
+def test_every_step_of_a_run_cuts_at_one_provider_now(tmp_path, monkeypatch) -> None:
+    """With the demo clock running, steps of one run (silver's and gold's) must agree on which buckets are due
+    and what is in the future: the clock resource pins its time on the run."""
     from datetime import timedelta
 
-    from linelogic_assets.gold.assets import NOW_TAG, run_now
-    from linelogic_assets.resources import simulator_for
+    from linelogic_assets.resources import NOW_TAG, simulator_for
     from linelogic_assets_tests.bronze.test_assets import write_config
 
     monkeypatch.setenv("LINELOGIC_DATA_ROOT", str(tmp_path / "lake"))
@@ -210,12 +209,12 @@ def test_every_gold_step_of_a_run_cuts_at_one_provider_now(tmp_path, monkeypatch
 
     @dg.asset
     def first(context) -> None:  # (this module's annotations are strings; Dagster wants the context unannotated)
-        seen.append(run_now(context, oddsapi))
+        seen.append(oddsapi.run_now(context))
         sim.clock.advance(timedelta(minutes=20))  # the clock runs on between steps
 
     @dg.asset(deps=[first])
     def second(context) -> None:
-        seen.append(run_now(context, oddsapi))
+        seen.append(oddsapi.run_now(context))
 
     with dg.instance_for_test() as instance:
         result = dg.materialize([first, second], instance=instance)

@@ -20,8 +20,9 @@ from linelogic_assets.bronze.store import BronzeStore
 from linelogic_assets.lake import checks as framework
 from linelogic_assets.lake.checks import ERROR, WARN, Check, Outcome
 from linelogic_assets.lake.quarantine import Quarantine, decoded
+from linelogic_assets.lake.ranges import PerSlate, Slate, SlateBuild, evaluations, run_range, slice_of
 from linelogic_assets.lake.raw import partition_responses
-from linelogic_assets.partitions import sport_and_date, sport_date_partitions
+from linelogic_assets.partitions import RANGE_POLICY, sport_date_partitions
 from linelogic_assets.providers.polymarket.assets import (
     NAME,
     polymarket_books,
@@ -42,7 +43,7 @@ from linelogic_assets.resources import ClockResource, LakeResource
 from linelogic_assets.sports import League, league_for
 
 SUM_TOLERANCE = 0.05  # the two sides' mids of one market sum to 1 within this (spread and rounding)
-_part = dict(group_name="silver", partitions_def=sport_date_partitions, io_manager_key="silver_io", kinds={"parquet"})
+_part = dict(group_name="silver", partitions_def=sport_date_partitions, backfill_policy=RANGE_POLICY, io_manager_key="silver_io", kinds={"parquet"})
 
 
 def match_slate(store: BronzeStore, league: League, day: date, events: pd.DataFrame, index: TeamIndex,
@@ -206,19 +207,26 @@ def column_schema(table: str) -> dg.TableSchema:
           check_specs=framework.specs("prediction_market", CHECKS),
           description="Prediction-market game markets → canonical events: market type, line on the sportsbook "
           "convention and token id per canonical selection.")
-def prediction_market(context: dg.AssetExecutionContext, lake: LakeResource, event: pd.DataFrame) -> Iterator:
-    from linelogic_assets.silver.io_manager import write_quarantine
+def prediction_market(context: dg.AssetExecutionContext, lake: LakeResource, event: PerSlate) -> Iterator:
+    from linelogic_assets.silver.io_manager import write_partition, write_quarantine
 
-    sport, day = sport_and_date(context)
-    league = league_for(sport)
-    quarantine = Quarantine(sport, "prediction_market")
-    index = lake.team_index(league.sport_key)
-    markets = build_markets(lake.bronze(), league, day, event, index, quarantine, lake.config.polymarket.fee_rate)
-    write_quarantine(lake.root, quarantine, day)
-    yield dg.Output(markets, metadata={"dagster/row_count": len(markets), "dagster/column_schema": column_schema("prediction_market"), "quarantined": len(quarantine.records),
-                                       "markets": int(markets["provider_market_id"].nunique()),
-                                       "events": int(markets["canonical_event_id"].nunique())})
-    yield from framework.results("prediction_market", {"markets": markets, "quarantine": quarantine}, CHECKS)
+    def build(todo: list[Slate]) -> dict[str, SlateBuild]:
+        out = {}
+        for slate in todo:
+            league = league_for(slate.sport)
+            quarantine = Quarantine(slate.sport, "prediction_market")
+            markets = build_markets(lake.bronze(), league, slate.day, slice_of(event, slate),
+                                    lake.team_index(league.sport_key), quarantine, lake.config.polymarket.fee_rate)
+            write_quarantine(lake.root, quarantine, slate.day)
+            meta = {"dagster/row_count": len(markets), "dagster/column_schema": column_schema("prediction_market"),
+                    "quarantined": len(quarantine.records), "markets": int(markets["provider_market_id"].nunique()),
+                    "events": int(markets["canonical_event_id"].nunique())}
+            out[str(slate.key)] = SlateBuild({"prediction_market": markets}, {"prediction_market": meta}, evaluations(
+                "prediction_market", {"markets": markets, "quarantine": quarantine}, CHECKS, slate.key))
+        return out
+
+    yield from run_range(context, build, lambda s, b: write_partition(
+        lake.root, "prediction_market", s.sport, s.day, b.frames["prediction_market"]))
 
 
 @dg.asset(name="prediction_price", **_part, deps=[polymarket_prices_history, polymarket_books],
@@ -227,17 +235,28 @@ def prediction_market(context: dg.AssetExecutionContext, lake: LakeResource, eve
           description="Prediction-market prices: token × time → price and size, from price histories and book "
           "snapshots (best bid, best ask, mid).")
 def prediction_price(context: dg.AssetExecutionContext, lake: LakeResource, clock: ClockResource,
-                     prediction_market: pd.DataFrame) -> Iterator:
-    from linelogic_assets.silver.io_manager import write_quarantine
+                     prediction_market: PerSlate) -> Iterator:
+    from linelogic_assets.silver.io_manager import write_partition, write_quarantine
 
-    sport, day = sport_and_date(context)
-    quarantine = Quarantine(sport, "prediction_price")
-    prices = build_prices(lake.bronze(), sport, day, set(prediction_market["token_id"]), quarantine)
-    write_quarantine(lake.root, quarantine, day)
-    yield dg.Output(prices, metadata={"dagster/row_count": len(prices), "dagster/column_schema": column_schema("prediction_price"), "quarantined": len(quarantine.records),
-                                      "tokens": int(prices["token_id"].nunique())})
-    due = due_tokens(lake.bronze(), league_for(sport), day, clock.now(), lake.config.polymarket.retention_days)
-    yield from framework.results("prediction_price", {"markets": prediction_market, "prices": prices, "due": due}, CHECKS)
+    now = clock.run_now(context)
+
+    def build(todo: list[Slate]) -> dict[str, SlateBuild]:
+        out = {}
+        for slate in todo:
+            markets = slice_of(prediction_market, slate)
+            quarantine = Quarantine(slate.sport, "prediction_price")
+            prices = build_prices(lake.bronze(), slate.sport, slate.day, set(markets["token_id"]), quarantine)
+            write_quarantine(lake.root, quarantine, slate.day)
+            meta = {"dagster/row_count": len(prices), "dagster/column_schema": column_schema("prediction_price"),
+                    "quarantined": len(quarantine.records), "tokens": int(prices["token_id"].nunique())}
+            due = due_tokens(lake.bronze(), league_for(slate.sport), slate.day, now,
+                             lake.config.polymarket.retention_days)
+            out[str(slate.key)] = SlateBuild({"prediction_price": prices}, {"prediction_price": meta}, evaluations(
+                "prediction_price", {"markets": markets, "prices": prices, "due": due}, CHECKS, slate.key))
+        return out
+
+    yield from run_range(context, build, lambda s, b: write_partition(
+        lake.root, "prediction_price", s.sport, s.day, b.frames["prediction_price"]))
 
 
 assets = [prediction_market, prediction_price]
