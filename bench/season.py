@@ -8,7 +8,9 @@
 2. Baseline, in the same command: the pure compute of the same functions in one process: `rebuild_job`
    executed in process over the same range (no daemon, no run launcher, an in-memory instance).
    Both start from no silver and no gold (deleted first); each runs in its own process, so the peak RSS
-   (VmHWM, sampled for the daemon's run processes) is the build's alone.
+   (VmHWM; for the daemon, sampled over every process it started, the run worker's being the largest) is
+   the build's alone. The daemon's time ends when the last run ends (the data is in place); the backfill's
+   COMPLETED mark comes on the backfill daemon's next pass (every 30 s) and is printed beside it.
 3. Bronze: the season's bronze backfill through the daemon against the bare client buying the same
    snapshots (bench/backfill.py, run as a child; `--skip-bronze` leaves it out, ~15 min).
 
@@ -85,19 +87,14 @@ def spawn_compute(env: dict, start: str, end: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def run_processes(home: Path) -> list[int]:
-    """The daemon's run workers (`dagster api execute_run`) of this DAGSTER_HOME."""
+def descendants(pid: int) -> list[int]:
+    """Every process the daemon started (code servers, run workers), however they were launched."""
     import psutil
 
-    pids = []
-    for p in psutil.process_iter(["pid", "cmdline", "environ"]):
-        try:
-            cmd = " ".join(p.info["cmdline"] or [])
-            if "execute_run" in cmd and (p.info["environ"] or {}).get("DAGSTER_HOME") == str(home):
-                pids.append(p.info["pid"])
-        except (psutil.Error, OSError):
-            continue
-    return pids
+    try:
+        return [c.pid for c in psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
+        return []
 
 
 def daemon_rebuild(env: dict, home: Path, keys: list[str]) -> dict:
@@ -112,7 +109,7 @@ def daemon_rebuild(env: dict, home: Path, keys: list[str]) -> dict:
     selection = [k for k in graph.get_all_asset_keys() if graph.get(k).group_name in ("silver", "gold")]
     log = open(home / "daemon.log", "wb")  # noqa: SIM115
     with dg.DagsterInstance.from_config(str(home)) as instance:
-        t = time.perf_counter()
+        t, submitted = time.perf_counter(), time.time()
         backfill = PartitionBackfill.from_asset_partitions(
             backfill_id=make_new_backfill_id(), asset_graph=graph, partition_names=keys, asset_selection=selection,
             backfill_timestamp=time.time(), tags={}, dynamic_partitions_store=instance, all_partitions=False,
@@ -123,7 +120,7 @@ def daemon_rebuild(env: dict, home: Path, keys: list[str]) -> dict:
         peak: dict[int, int] = {}
         try:
             while True:
-                for pid in run_processes(home):
+                for pid in descendants(daemon.pid):
                     try:
                         peak[pid] = max(peak.get(pid, 0), vm_hwm_kb(pid))
                     except OSError:
@@ -132,17 +129,17 @@ def daemon_rebuild(env: dict, home: Path, keys: list[str]) -> dict:
                 if status not in (BulkActionStatus.REQUESTED, BulkActionStatus.CANCELING):
                     break
                 time.sleep(0.25)
-            wall = time.perf_counter() - t
+            marked = time.perf_counter() - t
             runs = instance.get_runs(dg.RunsFilter(tags={"dagster/backfill": backfill.backfill_id}))
-            while any(not r.is_finished for r in runs):  # the backfill ends when its last run has
-                time.sleep(0.25)
-                runs = instance.get_runs(dg.RunsFilter(tags={"dagster/backfill": backfill.backfill_id}))
         finally:
             daemon.terminate()
             daemon.wait(60)
             log.close()
         stats = [instance.get_run_stats(r.run_id) for r in runs]
-        return {"seconds": wall, "status": str(status.value), "runs": len(runs),
+        # the data is there when the last run ends; the backfill daemon marks the backfill done on its next
+        # pass (every 30 s), which the UI shows a little later
+        wall = max(s.end_time for s in stats) - submitted
+        return {"seconds": wall, "marked_seconds": marked, "status": str(status.value), "runs": len(runs),
                 "failed_runs": sum(r.status != dg.DagsterRunStatus.SUCCESS for r in runs),
                 "run_seconds": sum((s.end_time or 0) - (s.start_time or 0) for s in stats),
                 "rss_kb": max(peak.values(), default=0),
@@ -223,8 +220,9 @@ def main() -> None:
     print(f"in-process compute (rebuild_job, one process, in-memory instance): {compute['seconds']:.1f} s; "
           f"steps: " + ", ".join(f"{k} {v:.1f}s" for k, v in compute["steps"].items()))
     print(f"daemon backfill: {daemon['runs']} runs ({daemon['failed_runs']} failed), status {daemon['status']}, "
-          f"{daemon['materializations']} materializations, {daemon['seconds']:.1f} s from submission to the end "
-          f"({daemon['run_seconds']:.1f} s inside runs)")
+          f"{daemon['materializations']} materializations, {daemon['seconds']:.1f} s from submission to the last "
+          f"run's end ({daemon['run_seconds']:.1f} s inside runs; the backfill marked complete at "
+          f"{daemon['marked_seconds']:.1f} s, the daemon's next pass)")
     ratio = daemon["seconds"] / compute["seconds"]
     print(f"rebuild: daemon/in-process wall ratio {ratio:.2f}x (target <= 1.5x); silver + gold of the season "
           f"in {daemon['seconds']:.1f} s (target <= 120 s)")
@@ -234,8 +232,8 @@ def main() -> None:
         print(f"bronze: daemon backfill {bronze['wall_seconds']:.1f} s vs bare client {bronze['bare_seconds']:.1f} s: "
               f"{bronze['wall_seconds'] / bronze['bare_seconds']:.1f}x (target <= 2x)")
     rss_mb = max(compute["rss_kb"], daemon["rss_kb"]) / 1024
-    print(f"peak RSS: {rss_mb:.0f} MB (in-process {compute['rss_kb'] / 1024:.0f} MB, daemon run "
-          f"{daemon['rss_kb'] / 1024:.0f} MB; target <= 2048 MB)")
+    print(f"peak RSS: {rss_mb:.0f} MB (in-process {compute['rss_kb'] / 1024:.0f} MB; the daemon's processes "
+          f"{daemon['rss_kb'] / 1024:.0f} MB at most, the run worker's; target <= 2048 MB)")
     print(json.dumps({
         "rebuild_seconds": round(daemon["seconds"], 2), "rebuild_compute_seconds": round(compute["seconds"], 2),
         "rebuild_ratio": round(ratio, 3),

@@ -124,12 +124,13 @@ def build_bronze(root: Path, cfg_path: Path, days: list[date]) -> str:
         from linelogic_assets.partitions import partition_key
         from linelogic_assets.providers.balldontlie.resource import BallDontLieResource
         from linelogic_assets.providers.oddsapi.resource import OddsApiResource
+        from linelogic_assets.providers.polymarket.resource import PolymarketResource
         from linelogic_assets.resources import ClockResource, LakeResource
 
         cp = str(cfg_path)
         res = {"lake": LakeResource(config_path=cp), "oddsapi": OddsApiResource(config_path=cp),
                "clock": ClockResource(config_path=cp),
-               "balldontlie": BallDontLieResource(config_path=cp)}
+               "balldontlie": BallDontLieResource(config_path=cp), "polymarket": PolymarketResource(config_path=cp)}
         jobs = [dg.define_asset_job("bronze_job", selection=bronze_assets)]
         job = dg.Definitions(assets=bronze_assets, jobs=jobs, resources=res).resolve_job_def("bronze_job")
         quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}

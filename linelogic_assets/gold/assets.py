@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 import dagster as dg
-import numpy as np
 import pandas as pd
 
 from linelogic_assets.config import IngestConfig
@@ -25,11 +24,12 @@ from linelogic_assets.gold.io_manager import gold_database, replace_slices
 from linelogic_assets.gold.movement import book_series, consensus_series, movement_features
 from linelogic_assets.gold.opportunities import market_opportunities as opportunities
 from linelogic_assets.gold.opportunities import searched_cells
+from linelogic_assets.gold.slates import groups
 from linelogic_assets.gold.training import build_training, form_days, form_lookback_days
 from linelogic_assets.gold.venues import venue_divergence as divergence
 from linelogic_assets.gold.venues import venue_lines
 from linelogic_assets.lake import checks as check_results
-from linelogic_assets.lake.ranges import PerSlate, Slate, SlateBuild, evaluations, run_range, slice_of
+from linelogic_assets.lake.ranges import PerSlate, Slate, SlateBuild, evaluations, run_range
 from linelogic_assets.partitions import RANGE_POLICY, sport_date_partitions
 from linelogic_assets.resources import ClockResource, LakeResource
 from linelogic_assets.silver.io_manager import read_range
@@ -51,10 +51,6 @@ def close_bucket(cfg: IngestConfig) -> str:
     return cfg.snapshot_schedule.close_window()[0]
 
 
-def _stamp(frame: pd.DataFrame, sport: str, day: date) -> pd.DataFrame:
-    return frame.assign(sport=sport, slate_date=day)
-
-
 def _rows(frame: pd.DataFrame) -> dict[str, int]:
     return {"rows": len(frame), "dagster/row_count": len(frame), "dagster/partition_row_count": len(frame)}
 
@@ -65,59 +61,6 @@ def _evaluations(asset: str, inputs: checks.GoldInputs, slate: Slate) -> list:
 
 def _specs(asset: str) -> list[dg.AssetCheckSpec]:
     return check_results.specs(asset, checks.CHECKS)
-
-
-class Group:
-    """Slates computed at once: the inputs concatenated over them, and each output row sent back to the slate
-    its event belongs to. Every gold rule is per event, so one pass over many slates gives each slate the rows
-    a run of it alone gives."""
-
-    def __init__(self, slates: list[Slate], inputs: list[PerSlate]) -> None:
-        self.slates = slates
-        self.inputs = [pd.concat([slice_of(x, s) for s in slates], ignore_index=True) if len(slates) > 1
-                       else slice_of(x, slates[0]) for x in inputs]
-        self.owner: dict[str, str] = {}
-        for s in slates:
-            for x in inputs:
-                part = slice_of(x, s)
-                if "canonical_event_id" in part:
-                    self.owner.update(dict.fromkeys(part["canonical_event_id"].unique(), str(s.key)))
-
-    def split(self, frame: pd.DataFrame, stamp: bool = True) -> dict[str, pd.DataFrame]:
-        """Each slate's rows of `frame` (stamped with its sport and slate date), an empty frame where none."""
-        if len(self.slates) == 1:
-            [s] = self.slates
-            return {str(s.key): _stamp(frame, s.sport, s.day) if stamp else frame}
-        owner = frame["canonical_event_id"].map(self.owner).to_numpy() if len(frame) else np.array([], object)
-        out = {}
-        for s in self.slates:
-            part = frame[owner == str(s.key)].reset_index(drop=True)
-            out[str(s.key)] = _stamp(part, s.sport, s.day) if stamp else part
-        return out
-
-
-def groups(todo: list[Slate], *inputs: PerSlate) -> list[Group]:
-    """The range as groups computed at once: one per sport (team form and history are a sport's), or one per
-    slate where an event id appears on two slates (then their rows could not be told apart)."""
-    out = []
-    for sport in sorted({s.sport for s in todo}):
-        mine = [s for s in todo if s.sport == sport]
-        per_slate = len(mine) > 1 and not _one_owner(mine, inputs)
-        out += [Group([s], list(inputs)) for s in mine] if per_slate else [Group(mine, list(inputs))]
-    return out
-
-
-def _one_owner(slates: list[Slate], inputs: tuple) -> bool:
-    """Every event id belongs to one slate (it may appear in several inputs of that slate)."""
-    seen: dict[str, str] = {}
-    for s in slates:
-        for v in inputs:
-            f = slice_of(v, s)
-            if "canonical_event_id" in f:
-                for x in f["canonical_event_id"].unique():
-                    if seen.setdefault(x, str(s.key)) != str(s.key):
-                        return False
-    return True
 
 
 def _built(asset: str, frames: dict[str, pd.DataFrame], meta: dict[str, dict], evals: dict[str, list]
@@ -146,7 +89,7 @@ def book_lines(context: dg.AssetExecutionContext, lake: LakeResource, clock: Clo
         for g in groups(todo, odds_snapshot, event):
             odds, events = g.inputs
             points = asof_points(events, odds, windows(cfg), now)
-            frames, pts = g.split(lines_asof(odds, points, cfg.gold)), g.split(points, stamp=False)
+            frames, pts = g.split(lines_asof(odds, points, cfg.gold)), g.split(points, stamped=False)
             meta, evals = {}, {}
             for k, frame in frames.items():
                 source = close_source(pts[k], frame, close, cfg.snapshot_schedule.staleness()[close])
@@ -155,15 +98,11 @@ def book_lines(context: dg.AssetExecutionContext, lake: LakeResource, clock: Clo
                            "close_source": dg.MetadataValue.json(source),
                            "close_fallbacks": source["earlier_snapshot"],
                            "close_max_age_minutes": source["max_age_minutes"]}
-                evals[k] = _evaluations("book_lines", checks.GoldInputs(cfg.gold, frame), _slate(g, k))
+                evals[k] = _evaluations("book_lines", checks.GoldInputs(cfg.gold, frame), g.slate(k))
             out.update(_built("book_lines", frames, meta, evals))
         return out
 
     yield from run_range(context, build, _write(lake, "book_lines"))
-
-
-def _slate(g: Group, key: str) -> Slate:
-    return next(s for s in g.slates if str(s.key) == key)
 
 
 @dg.asset(ins={"book_lines": dg.AssetIn("book_lines"), "odds_snapshot": _silver["odds_snapshot"],
@@ -182,9 +121,9 @@ def consensus_lines(context: dg.AssetExecutionContext, lake: LakeResource, clock
             lines, odds, events = g.inputs
             frames = g.split(consensus(lines))
             playing = events[~events["status"].isin(["postponed", "cancelled"])]  # a called-off game owes no more
-            due = g.split(asof_points(playing, odds, windows(cfg), now), stamp=False)
+            due = g.split(asof_points(playing, odds, windows(cfg), now), stamped=False)
             meta = {k: {**_rows(f), "events": f["canonical_event_id"].nunique()} for k, f in frames.items()}
-            evals = {k: _evaluations("consensus_lines", checks.GoldInputs(cfg.gold, f, points=due[k]), _slate(g, k))
+            evals = {k: _evaluations("consensus_lines", checks.GoldInputs(cfg.gold, f, points=due[k]), g.slate(k))
                      for k, f in frames.items()}
             out.update(_built("consensus_lines", frames, meta, evals))
         return out
@@ -208,7 +147,7 @@ def odds_movement_features(context: dg.AssetExecutionContext, lake: LakeResource
             series = pd.concat([book_series(lines), consensus_series(consensus(lines))], ignore_index=True)
             frames = g.split(movement_features(series))
             out.update(_built("odds_movement_features", frames, {k: _rows(f) for k, f in frames.items()}, {
-                k: _evaluations("odds_movement_features", checks.GoldInputs(cfg.gold, f), _slate(g, k))
+                k: _evaluations("odds_movement_features", checks.GoldInputs(cfg.gold, f), g.slate(k))
                 for k, f in frames.items()}))
         return out
 
@@ -248,10 +187,10 @@ def pregame_training_rows(context: dg.AssetExecutionContext, lake: LakeResource,
                 cfg.gold, frame, now=now, odds=odds, events=events, history=history, windows=windows(cfg),
                 game_minutes=league.max_game_minutes))
             frames = g.split(frame)
-            held = g.split(flags.assign(canonical_event_id=frame["canonical_event_id"].to_numpy()), stamp=False)
+            held = g.split(flags.assign(canonical_event_id=frame["canonical_event_id"].to_numpy()), stamped=False)
             meta, evals = {}, {}
             for k, f in frames.items():
-                s = _slate(g, k)
+                s = g.slate(k)
                 in_window = history["slate_date"].between(s.day - lookback, s.day)
                 meta[k] = {**_rows(f), "labelled": int(f["home_win"].notna().sum()),
                            "history_games": int(history.loc[in_window, "home_score"].notna().sum())}
@@ -278,7 +217,7 @@ def clv_evaluation(context: dg.AssetExecutionContext, lake: LakeResource, book_l
             lines, cons = g.inputs
             frames = g.split(clv_rows(lines, cons, close_bucket(cfg)))
             out.update(_built("clv_evaluation", frames, {k: _rows(f) for k, f in frames.items()}, {
-                k: _evaluations("clv_evaluation", checks.GoldInputs(cfg.gold, f), _slate(g, k))
+                k: _evaluations("clv_evaluation", checks.GoldInputs(cfg.gold, f), g.slate(k))
                 for k, f in frames.items()}))
         return out
 
@@ -303,14 +242,14 @@ def market_opportunities(context: dg.AssetExecutionContext, lake: LakeResource, 
             venues = venue_lines(markets, prices, events, snapshot_points(odds), cfg.gold)
             searched = pd.concat([lines, venues], ignore_index=True) if len(venues) else lines
             frames = g.split(opportunities(searched, consensus(lines), cfg.gold))
-            quotes, n_venue = g.split(searched, stamp=False), g.split(venues, stamp=False) if len(venues) else {}
+            quotes, n_venue = g.split(searched, stamped=False), g.split(venues, stamped=False) if len(venues) else {}
             meta, evals = {}, {}
             for k, f in frames.items():
                 cells = searched_cells(quotes[k])
                 meta[k] = {**_rows(f), "quotes": len(quotes[k]), "venue_quotes": len(n_venue.get(k, ())),
                            "cells": cells}
                 evals[k] = _evaluations("market_opportunities", checks.GoldInputs(
-                    cfg.gold, f, quotes=len(quotes[k]), cells=cells), _slate(g, k))
+                    cfg.gold, f, quotes=len(quotes[k]), cells=cells), g.slate(k))
             out.update(_built("market_opportunities", frames, meta, evals))
         return out
 

@@ -149,7 +149,7 @@ def _form_by_definition(rows: pd.DataFrame, history: pd.DataFrame, n: int, game_
         agg["rest_days"] = (q.set_index("qid")["commence"] - last_commence).dt.total_seconds() / 86400.0
         for c in FORM_COLS:
             out[f"{side}_{c}"] = agg[c].to_numpy()
-        ends.append(pd.Series(pd.to_datetime(agg["last_end"], utc=True).to_numpy(), index=rows.index))
+        ends.append(pd.to_datetime(agg["last_end"], utc=True).set_axis(rows.index))
     out["form_latest_game_end_utc"] = pd.concat(ends, axis=1).max(axis=1)
     return out
 

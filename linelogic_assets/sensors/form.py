@@ -60,7 +60,7 @@ class Changed:
 
 def changed_results(instance: dg.DagsterInstance, after: int) -> tuple[list[Changed], int]:
     """event_result materializations after the cursor whose result hash differs from the partition's
-    previous one (a first materialization is no change: nothing was built on it yet), and the new cursor."""
+    previous one (or that are its first: later slates built before it lacked those games), and the new cursor."""
     records = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=RESULTS, after_storage_id=after),
                                               limit=1000, ascending=True).records
     out = []
@@ -72,7 +72,7 @@ def changed_results(instance: dg.DagsterInstance, after: int) -> tuple[list[Chan
             asset_key=RESULTS, asset_partitions=[m.partition], before_storage_id=r.storage_id), limit=1,
             ascending=False).records
         previous = before[0].asset_materialization.metadata.get(HASH) if before else None
-        if previous is not None and previous.value != m.metadata[HASH].value:
+        if previous is None or previous.value != m.metadata[HASH].value:
             d = dims_of(m.partition)
             out.append(Changed(d["sport"], date.fromisoformat(d["date"]), r.storage_id))
     return out, max((r.storage_id for r in records), default=after)

@@ -141,3 +141,24 @@ def test_team_form_uses_only_games_that_ended_before_the_asof_time() -> None:
     assert f.loc[0, "pts_for"] == pytest.approx((90 + 110 + 95) / 3) and f.loc[0, "rest_days"] == pytest.approx(2.0)
     assert f.loc[1, "win_pct"] == pytest.approx(2 / 3) and f.loc[1, "pts_for"] == pytest.approx((110 + 95 + 120) / 3)
     assert f.loc[1, "pts_against"] == pytest.approx((100 + 99 + 100) / 3) and f.loc[1, "rest_days"] == pytest.approx(1.0)
+
+
+def test_form_by_definition_handles_teams_with_and_without_finished_games() -> None:
+    """The leakage proof's form rebuild on a slate where one team has history and another has none (a
+    season's first games): typed NaT where no game ended, never a crash."""
+    from linelogic_assets.gold.checks import _form_by_definition
+
+    start = T0 - pd.Timedelta(days=2)
+    history = pd.DataFrame({"canonical_event_id": ["g0"], "status": "final", "home_team_id": "nba-bos",
+                            "away_team_id": "nba-nyk", "home_score": [100], "away_score": [90],
+                            "commence_time_utc": pd.Series([start], dtype="datetime64[us, UTC]"),
+                            "actual_start_utc": pd.Series([pd.NaT], dtype="datetime64[us, UTC]")})
+    rows = pd.DataFrame({"home_team_id": ["nba-bos", "nba-lal"], "away_team_id": ["nba-mia", "nba-gsw"],
+                         "asof_time_utc": pd.Series([T0, T0], dtype="datetime64[us, UTC]"),
+                         "commence_time_utc": pd.Series([T0, T0], dtype="datetime64[us, UTC]")})
+    out = _form_by_definition(rows, history, 5, 210)
+    assert out["home_form_games"].tolist() == [1, 0] and out["home_win_pct"].iloc[0] == 1.0
+    assert out["form_latest_game_end_utc"].iloc[0] == start + pd.Timedelta(minutes=210)
+    assert pd.isna(out["form_latest_game_end_utc"].iloc[1])
+    empty = _form_by_definition(rows, history.iloc[0:0], 5, 210)  # no team has a finished game
+    assert empty["form_latest_game_end_utc"].isna().all() and (empty["away_form_games"] == 0).all()
