@@ -36,7 +36,13 @@ def test_demo_materializes_bronze_and_silver_for_each_slate_date_with_games(lake
     assert dates == ["date=2025-11-09", "date=2025-11-10"]
     instance = dg.DagsterInstance.get()
     runs = instance.get_runs()
-    assert {r.tags["dagster/partition"] for r in runs} == {"2025-11-09|americanfootball_nfl", "2025-11-10|americanfootball_nfl"}
+    slates = ["2025-11-09|americanfootball_nfl", "2025-11-10|americanfootball_nfl"]
+    # bronze slate by slate, then silver and gold over the two consecutive slates in one range run
+    assert sorted(r.tags["dagster/partition"] for r in runs if r.job_name == "bronze_job") == slates
+    [ranged] = [r for r in runs if r.job_name == "rebuild_job"]
+    assert (ranged.tags["dagster/asset_partition_range_start"], ranged.tags["dagster/asset_partition_range_end"]) == (
+        slates[0], slates[1])
+    assert instance.get_materialized_partitions(dg.AssetKey("pregame_training_rows")) == set(slates)
 
     assert main(["quota", "--format", "json"]) == 0
     quota = json.loads(capsys.readouterr().out)
