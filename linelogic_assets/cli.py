@@ -74,25 +74,26 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         print(f"{sport}: {len(slate_days)} slate dates with games in {days[0]}..{days[-1]}", flush=True)
         # bronze slate by slate (what the sensors do), then silver and gold over each run of consecutive
         # slates at once: one run, each partition still materialized and checked on its own
-        results: dict[str, list] = {}
+        key = {d: partition_key(sport, d) for d in slate_days}
+        results: dict[date, list] = {}
         for d in slate_days:
-            results[str(partition_key(sport, d))] = [bronze.execute_in_process(
-                partition_key=partition_key(sport, d), instance=instance, raise_on_error=False, run_config=quiet)]
-            if _interrupted(results[str(partition_key(sport, d))][0]):
+            results[d] = [bronze.execute_in_process(partition_key=key[d], instance=instance, raise_on_error=False,
+                                                    run_config=quiet)]
+            if _interrupted(results[d][0]):
                 print(f"  {d} interrupted (SIGTERM/SIGINT): stopping; run it again to carry on", flush=True)
                 return 130
         for block in _consecutive(slate_days):
             ranged = rebuild.execute_in_process(instance=instance, raise_on_error=False, run_config=quiet, tags={
-                "dagster/asset_partition_range_start": str(partition_key(sport, block[0])),
-                "dagster/asset_partition_range_end": str(partition_key(sport, block[-1]))})
+                "dagster/asset_partition_range_start": str(key[block[0]]),
+                "dagster/asset_partition_range_end": str(key[block[-1]])})
             if _interrupted(ranged):
                 print(f"  {block[0]}..{block[-1]} interrupted (SIGTERM/SIGINT): stopping; run it again to carry on",
                       flush=True)
                 return 130
             for d in block:
-                results[str(partition_key(sport, d))].append(ranged)
+                results[d].append(ranged)
         for d in slate_days:
-            failures += _report_slate(d, str(partition_key(sport, d)), results[str(partition_key(sport, d))])
+            failures += _report_slate(d, str(key[d]), results[d])
     if not args.no_backtests:
         failures += _demo_backtests(defs, instance, cfg, sports)
     root = cfg.resolved_data_root()

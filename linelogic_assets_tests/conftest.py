@@ -71,22 +71,26 @@ NBA_DEMO_DAYS = ["2025-11-11", "2025-11-12"]
 def _nba_demo_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Two NBA slates (NBA_DEMO_DAYS) run end to end by `linelogic demo --no-backtests`, once per session:
     (LINELOGIC_DATA_ROOT, DAGSTER_HOME). Modules take a copy (`nba_demo_copy`), never this one."""
+    tmp = tmp_path_factory.mktemp("nba_demo_template")
+    mp = pytest.MonkeyPatch()
+    run_demo(mp, tmp / "lake", tmp / "home", NBA_DEMO_DAYS[0], 2, "basketball_nba")
+    mp.undo()
+    return tmp / "lake", tmp / "home"
+
+
+def run_demo(mp: pytest.MonkeyPatch, lake: Path, home: Path, start: str, days: int, sport: str) -> None:
+    """`linelogic demo --no-backtests` of one sport into a fresh lake and Dagster home (left set in `mp`)."""
     import contextlib
     import io
 
     from linelogic_assets.cli import main
 
-    tmp = tmp_path_factory.mktemp("nba_demo_template")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("LINELOGIC_DATA_ROOT", str(tmp / "lake"))
-    mp.setenv("DAGSTER_HOME", str(tmp / "home"))
-    (tmp / "home").mkdir()
+    mp.setenv("LINELOGIC_DATA_ROOT", str(lake))
+    mp.setenv("DAGSTER_HOME", str(home))
+    home.mkdir(parents=True)
     with contextlib.redirect_stdout(io.StringIO()) as out:
-        code = main(["demo", "--start", NBA_DEMO_DAYS[0], "--days", "2", "--sport", "basketball_nba",
-                     "--no-backtests"])
+        code = main(["demo", "--start", start, "--days", str(days), "--sport", sport, "--no-backtests"])
     assert code == 0, out.getvalue()
-    mp.undo()
-    return tmp / "lake", tmp / "home"
 
 
 def nba_demo_copy(template: tuple[Path, Path], dest: Path) -> tuple[Path, Path]:

@@ -29,7 +29,7 @@ from linelogic_assets.gold.training import build_training, form_days, form_lookb
 from linelogic_assets.gold.venues import venue_divergence as divergence
 from linelogic_assets.gold.venues import venue_lines
 from linelogic_assets.lake import checks as check_results
-from linelogic_assets.lake.ranges import PerSlate, Slate, SlateBuild, evaluations, run_range
+from linelogic_assets.lake.ranges import PerSlate, Slate, SlateBuild, evaluations, row_counts, run_range
 from linelogic_assets.partitions import RANGE_POLICY, sport_date_partitions
 from linelogic_assets.resources import ClockResource, LakeResource
 from linelogic_assets.silver.io_manager import read_range
@@ -49,10 +49,6 @@ def windows(cfg: IngestConfig) -> list[tuple[str, int]]:
 
 def close_bucket(cfg: IngestConfig) -> str:
     return cfg.snapshot_schedule.close_window()[0]
-
-
-def _rows(frame: pd.DataFrame) -> dict[str, int]:
-    return {"rows": len(frame), "dagster/row_count": len(frame), "dagster/partition_row_count": len(frame)}
 
 
 def _evaluations(asset: str, inputs: checks.GoldInputs, slate: Slate) -> list:
@@ -93,7 +89,7 @@ def book_lines(context: dg.AssetExecutionContext, lake: LakeResource, clock: Clo
             meta, evals = {}, {}
             for k, frame in frames.items():
                 source = close_source(pts[k], frame, close, cfg.snapshot_schedule.staleness()[close])
-                meta[k] = {**_rows(frame), "buckets_due": len(pts[k]),
+                meta[k] = {**row_counts(frame), "buckets_due": len(pts[k]),
                            # which CLOSE the CLV and closing features stand on: the CLOSE snapshot, or an earlier one
                            "close_source": dg.MetadataValue.json(source),
                            "close_fallbacks": source["earlier_snapshot"],
@@ -122,7 +118,7 @@ def consensus_lines(context: dg.AssetExecutionContext, lake: LakeResource, clock
             frames = g.split(consensus(lines))
             playing = events[~events["status"].isin(["postponed", "cancelled"])]  # a called-off game owes no more
             due = g.split(asof_points(playing, odds, windows(cfg), now), stamped=False)
-            meta = {k: {**_rows(f), "events": f["canonical_event_id"].nunique()} for k, f in frames.items()}
+            meta = {k: {**row_counts(f), "events": f["canonical_event_id"].nunique()} for k, f in frames.items()}
             evals = {k: _evaluations("consensus_lines", checks.GoldInputs(cfg.gold, f, points=due[k]), g.slate(k))
                      for k, f in frames.items()}
             out.update(_built("consensus_lines", frames, meta, evals))
@@ -146,7 +142,7 @@ def odds_movement_features(context: dg.AssetExecutionContext, lake: LakeResource
             lines = series_lines(odds, cfg.gold)
             series = pd.concat([book_series(lines), consensus_series(consensus(lines))], ignore_index=True)
             frames = g.split(movement_features(series))
-            out.update(_built("odds_movement_features", frames, {k: _rows(f) for k, f in frames.items()}, {
+            out.update(_built("odds_movement_features", frames, {k: row_counts(f) for k, f in frames.items()}, {
                 k: _evaluations("odds_movement_features", checks.GoldInputs(cfg.gold, f), g.slate(k))
                 for k, f in frames.items()}))
         return out
@@ -192,7 +188,7 @@ def pregame_training_rows(context: dg.AssetExecutionContext, lake: LakeResource,
             for k, f in frames.items():
                 s = g.slate(k)
                 in_window = history["slate_date"].between(s.day - lookback, s.day)
-                meta[k] = {**_rows(f), "labelled": int(f["home_win"].notna().sum()),
+                meta[k] = {**row_counts(f), "labelled": int(f["home_win"].notna().sum()),
                            "history_games": int(history.loc[in_window, "home_score"].notna().sum())}
                 evals[k] = _evaluations("pregame_training_rows", checks.GoldInputs(
                     cfg.gold, f, leakage=held[k].drop(columns="canonical_event_id")), s)
@@ -216,7 +212,7 @@ def clv_evaluation(context: dg.AssetExecutionContext, lake: LakeResource, book_l
         for g in groups(todo, book_lines, consensus_lines):
             lines, cons = g.inputs
             frames = g.split(clv_rows(lines, cons, close_bucket(cfg)))
-            out.update(_built("clv_evaluation", frames, {k: _rows(f) for k, f in frames.items()}, {
+            out.update(_built("clv_evaluation", frames, {k: row_counts(f) for k, f in frames.items()}, {
                 k: _evaluations("clv_evaluation", checks.GoldInputs(cfg.gold, f), g.slate(k))
                 for k, f in frames.items()}))
         return out
@@ -246,7 +242,7 @@ def market_opportunities(context: dg.AssetExecutionContext, lake: LakeResource, 
             meta, evals = {}, {}
             for k, f in frames.items():
                 cells = searched_cells(quotes[k])
-                meta[k] = {**_rows(f), "quotes": len(quotes[k]), "venue_quotes": len(n_venue.get(k, ())),
+                meta[k] = {**row_counts(f), "quotes": len(quotes[k]), "venue_quotes": len(n_venue.get(k, ())),
                            "cells": cells}
                 evals[k] = _evaluations("market_opportunities", checks.GoldInputs(
                     cfg.gold, f, quotes=len(quotes[k]), cells=cells), g.slate(k))
@@ -273,7 +269,7 @@ def venue_divergence(context: dg.AssetExecutionContext, lake: LakeResource, cons
             meta = {}
             for k, f in frames.items():
                 d = pd.to_numeric(f.get("divergence", pd.Series(dtype=float)), errors="coerce")
-                meta[k] = {**_rows(f), "events": int(f["canonical_event_id"].nunique()) if len(f) else 0,
+                meta[k] = {**row_counts(f), "events": int(f["canonical_event_id"].nunique()) if len(f) else 0,
                            "buckets": sorted(f["bucket"].unique().tolist()) if len(f) else [],
                            "mean_abs_divergence": float(d.abs().mean()) if d.notna().any() else None}
             out.update(_built("venue_divergence", frames, meta, dict.fromkeys(frames, [])))

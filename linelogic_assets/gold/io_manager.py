@@ -37,15 +37,9 @@ def column_schema(table: str) -> dg.TableSchema:
                                    for f in GOLD_SCHEMAS[table]])
 
 
-def _slices(keys: list[str]) -> pa.Table:
-    """The (sport, slate_date) pairs of partition keys, as a table to join on."""
-    dims = [dims_of(k) for k in keys]
-    return pa.table({"sport": [d["sport"] for d in dims],
-                     "slate_date": pa.array([pd.Timestamp(d["date"]).date() for d in dims], pa.date32())})
-
-
 def _where(keys: list[str]) -> tuple[str, list]:
-    """A WHERE clause (with its parameters) selecting the slices of partition keys, one term per sport."""
+    """The one rule selecting partition keys' slices: a WHERE clause (with its parameters), a term per sport.
+    Deletes and reads use it alike; a filtered scan keeps the stored (insertion) order, a join would not."""
     by_sport: dict[str, list[str]] = {}
     for k in keys:
         d = dims_of(k)
@@ -77,11 +71,11 @@ def replace_slices(database: Path, table: str, frames: dict[str, pd.DataFrame]) 
     name = f"{SCHEMA}.{table}"
     keys = sorted(frames)
     arrow = pa.concat_tables([gold_table(table, frames[k]) for k in keys])  # noqa: F841 (DuckDB's replacement scan)
-    slices = _slices(keys)  # noqa: F841
+    where, params = _where(keys)
     with transaction(database) as conn:
         conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
         conn.execute(f"CREATE TABLE IF NOT EXISTS {name} AS SELECT * FROM arrow LIMIT 0")
-        conn.execute(f"DELETE FROM {name} t USING slices s WHERE t.sport = s.sport AND t.slate_date = s.slate_date")
+        conn.execute(f"DELETE FROM {name} WHERE {where}", params)
         conn.execute(f"INSERT INTO {name} SELECT * FROM arrow")
 
 
@@ -90,19 +84,20 @@ def read_slices(database: Path, table: str, keys: list[str]) -> dict[str, pd.Dat
     with transaction(database) as conn:
         exists = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND "
                               "table_name = ?", [SCHEMA, table]).fetchone()[0]
-        where, params = _where(keys)  # a filtered scan keeps the stored (insertion) order; a join would not
+        where, params = _where(keys)
         frame = conn.execute(f"SELECT * FROM {SCHEMA}.{table} WHERE {where}", params).df() if exists \
             else GOLD_SCHEMAS[table].empty_table().to_pandas()
     for col in frame.columns:  # DuckDB hands back Etc/UTC; gold code compares against UTC
         if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
             frame[col] = frame[col].dt.tz_convert("UTC")
-    if not len(keys):
-        return {}
+    # each key's rows, in one pass over the frame (the stored order kept within a slice)
     slate = frame["sport"].astype(str) + "|" + pd.to_datetime(frame["slate_date"]).dt.strftime("%Y-%m-%d")
+    parts = dict(iter(frame.groupby(slate.to_numpy(), sort=False))) if len(frame) else {}
     out = {}
     for k in keys:
         d = dims_of(k)
-        out[k] = frame[slate.to_numpy() == f"{d['sport']}|{d['date']}"].reset_index(drop=True)
+        part = parts.get(f"{d['sport']}|{d['date']}")
+        out[k] = frame.iloc[0:0] if part is None else part.reset_index(drop=True)
     return out
 
 

@@ -71,6 +71,11 @@ PerSlate = Any
 Builder = Callable[[list[Slate]], dict[str, SlateBuild]]
 
 
+def row_counts(frame: Any) -> dict[str, int]:
+    """A slate's table size as every layer reports it (the partition page's row count, and `rows`)."""
+    return {"rows": len(frame), "dagster/row_count": len(frame), "dagster/partition_row_count": len(frame)}
+
+
 def slice_of(value: Any, slate: Slate) -> Any:
     """One slate's part of an input: a range run's inputs arrive as `{partition key: frame}`."""
     return value[str(slate.key)] if isinstance(value, dict) else value

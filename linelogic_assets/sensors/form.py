@@ -78,19 +78,12 @@ def changed_results(instance: dg.DagsterInstance, after: int) -> tuple[list[Chan
     return out, max((r.storage_id for r in records), default=after)
 
 
-def built_before(instance: dg.DagsterInstance, sport: str, storage_id: int) -> set[date]:
-    """The slates of a sport whose training rows were last built before the given event."""
-    keys = instance.get_materialized_partitions(FORM)
-    days = {date.fromisoformat(dims_of(k)["date"]) for k in keys if dims_of(k)["sport"] == sport}
-    if not days:
-        return set()
-    out = set()
-    for d in days:
-        recs = instance.fetch_materializations(dg.AssetRecordsFilter(
-            asset_key=FORM, asset_partitions=[str(partition_key(sport, d))]), limit=1, ascending=False).records
-        if recs and recs[0].storage_id < storage_id:
-            out.add(d)
-    return out
+def built_before(instance: dg.DagsterInstance, sport: str, days: list[date], storage_id: int) -> set[date]:
+    """Those of `days` whose training rows were last built before the given event (one query)."""
+    keys = {str(partition_key(sport, d)): d for d in days}
+    latest = instance.get_latest_storage_id_by_partition(FORM, dg.DagsterEventType.ASSET_MATERIALIZATION,
+                                                         partitions=set(keys))
+    return {keys[k] for k, sid in latest.items() if sid < storage_id}
 
 
 @dg.sensor(
@@ -109,9 +102,11 @@ def form_staleness(context: dg.SensorEvaluationContext, lake: LakeResource) -> d
     changed, cursor = changed_results(context.instance, int(context.cursor))
     form_games = lake.config.gold.form_games
     due: dict[str, tuple[date, str]] = {}
+    lookback = timedelta(days=form_lookback_days(form_games))
     for c in changed:
-        for d in stale_slates(lake.root, c.sport, c.day, form_games, built_before(context.instance, c.sport,
-                                                                                  c.storage_id)):
+        later = [c.day + timedelta(days=i) for i in range(1, lookback.days + 1)]
+        for d in stale_slates(lake.root, c.sport, c.day, form_games,
+                              built_before(context.instance, c.sport, later, c.storage_id)):
             due.setdefault(str(partition_key(c.sport, d)), (d, f"{partition_key(c.sport, c.day)}@{c.storage_id}"))
     runs = [dg.RunRequest(partition_key=key, asset_selection=[FORM], run_key=f"form:{key}:{why}",
                           tags={"linelogic/trigger": "form_stale", "linelogic/changed_result": why.split("@")[0]})

@@ -12,7 +12,15 @@ import pandas as pd
 import pyarrow as pa
 
 from linelogic_assets.lake.quarantine import Quarantine
-from linelogic_assets.lake.ranges import PerSlate, Slate, SlateBuild, evaluations, run_range, slice_of
+from linelogic_assets.lake.ranges import (
+    PerSlate,
+    Slate,
+    SlateBuild,
+    evaluations,
+    row_counts,
+    run_range,
+    slice_of,
+)
 from linelogic_assets.lake.raw import partition_responses
 from linelogic_assets.partitions import RANGE_POLICY, sport_date_partitions
 from linelogic_assets.providers.registry import PROVIDERS
@@ -42,20 +50,12 @@ def _deps(asset: str) -> list[str]:
     return [name for p in PROVIDERS for name in p.silver_deps.get(asset, ())]
 
 
-def _quarantined(lake: LakeResource, quarantine: Quarantine, day) -> None:
-    write_quarantine(lake.root, quarantine, day)
-
-
 def _write(lake: LakeResource, *tables: str) -> Callable[[Slate, SlateBuild], None]:
     """Write a built slate's tables (a range that partly failed writes its built slates itself)."""
     def write(slate: Slate, build: SlateBuild) -> None:
         for table in tables:
             write_partition(lake.root, table, slate.sport, slate.day, build.frames[table])
     return write
-
-
-def _rows(frame: pd.DataFrame | pa.Table) -> dict[str, int]:
-    return {"rows": len(frame), "dagster/row_count": len(frame)}
 
 
 _EVENT_TABLES = ("event", "event_result", "event_provider_map", "team_provider_map")
@@ -84,9 +84,9 @@ def silver_events(context: dg.AssetExecutionContext, lake: LakeResource, clock: 
             league = league_for(slate.sport)
             quarantine = Quarantine(slate.sport, "event")
             built = build_events(lake.bronze(), league, slate.day, overrides, tolerance, quarantine)
-            _quarantined(lake, quarantine, slate.day)
+            write_quarantine(lake.root, quarantine, slate.day)
             f = built.frames
-            meta = {name: _rows(frame) for name, frame in f.items()}
+            meta = {name: row_counts(frame) for name, frame in f.items()}
             meta["event"].update(built.stats, quarantined=len(quarantine.records))
             meta["event_result"][RESULT_HASH] = result_hash(f["event_result"])  # later slates' form reads it
             inputs = checks.CheckInputs(slate.sport, league.league, now, quarantine, events=f["event"],
@@ -128,9 +128,9 @@ def odds_snapshot(context: dg.AssetExecutionContext, lake: LakeResource, clock: 
         for i, slate in enumerate(todo):
             quarantine = quarantines[str(slate.key)]
             rows, stats = _joined([built[i] for built in per_provider])
-            _quarantined(lake, quarantine, slate.day)
+            write_quarantine(lake.root, quarantine, slate.day)
             frame = rows.to_pandas()  # the checks read pandas; the IO manager writes the Arrow table as is
-            meta = {**_rows(rows), **stats, "quarantined": len(quarantine.records),
+            meta = {**row_counts(rows), **stats, "quarantined": len(quarantine.records),
                     "bookmakers": frame["bookmaker"].nunique(), "snapshots": frame["snapshot_time_utc"].nunique(),
                     "events": frame["canonical_event_id"].nunique()}
             inputs = checks.CheckInputs(slate.sport, league_for(slate.sport).league, now, quarantine, odds=frame,
@@ -155,8 +155,8 @@ def team(context: dg.AssetExecutionContext, lake: LakeResource) -> Iterator:
             league = league_for(slate.sport)
             quarantine = Quarantine(slate.sport, "team")
             built = build_teams(lake.bronze(), league, slate.day, lake.team_index(slate.sport), quarantine)
-            _quarantined(lake, quarantine, slate.day)
-            meta = {**_rows(built.frame), **built.stats, "quarantined": len(quarantine.records)}
+            write_quarantine(lake.root, quarantine, slate.day)
+            meta = {**row_counts(built.frame), **built.stats, "quarantined": len(quarantine.records)}
             out[str(slate.key)] = SlateBuild({"team": built.frame}, {"team": meta}, evaluations(
                 "team", checks.CheckInputs(slate.sport, league.league, None, quarantine), checks.CHECKS, slate.key))
         return out
@@ -196,8 +196,8 @@ def silver_people(context: dg.AssetExecutionContext, lake: LakeResource, event: 
                     game_map = dict(zip(mine["provider_event_id"], mine["canonical_event_id"], strict=True))
                     builds.append(p.people(lake.bronze(), league, slate.day, index, game_map, home_of, quarantine))
             built = builds[0] if len(builds) == 1 else _joined_people(builds)
-            _quarantined(lake, quarantine, slate.day)
-            meta = {name: _rows(frame) for name, frame in built.frames.items()}
+            write_quarantine(lake.root, quarantine, slate.day)
+            meta = {name: row_counts(frame) for name, frame in built.frames.items()}
             meta["player"].update(built.stats, quarantined=len(quarantine.records))
             inputs = checks.CheckInputs(slate.sport, league.league, None, quarantine, results=results,
                                         team_stats=built.frames["game_team_stats"])

@@ -3,8 +3,6 @@ the same Parquet bytes (tables and quarantine) and the same gold rows (EXCEPT AL
 
 from __future__ import annotations
 
-import contextlib
-import io
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,6 +14,7 @@ import pytest
 from linelogic_assets.gold.io_manager import gold_database
 from linelogic_assets.gold.schemas import GOLD_TABLES
 from linelogic_assets.partitions import partition_key
+from linelogic_assets_tests.conftest import run_demo
 
 NBA = "basketball_nba"
 START, DAYS = date(2025, 11, 3), 17  # two and a half weeks: form and history cross slates of the range
@@ -32,17 +31,11 @@ def lakes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[da
     """(range-built lake, one-partition-built lake, the slates): the demo collects bronze and rebuilds silver
     and gold over its consecutive slates as range runs; the copy rebuilds them from the same bronze slate by
     slate, in date order, one run each."""
-    from linelogic_assets.cli import main
     from linelogic_assets.definitions import defs
 
     tmp = tmp_path_factory.mktemp("ranges")
     mp = pytest.MonkeyPatch()
-    mp.setenv("LINELOGIC_DATA_ROOT", str(tmp / "ranged"))
-    mp.setenv("DAGSTER_HOME", str(tmp / "home"))
-    (tmp / "home").mkdir()
-    with contextlib.redirect_stdout(io.StringIO()) as out:
-        code = main(["demo", "--start", str(START), "--days", str(DAYS), "--sport", NBA, "--no-backtests"])
-    assert code == 0, out.getvalue()
+    run_demo(mp, tmp / "ranged", tmp / "home", str(START), DAYS, NBA)
     ranged = tmp / "ranged" / "demo"
     slates = sorted(date.fromisoformat(p.name.removeprefix("date=")) for p in
                     (ranged / "silver" / "tables" / "event" / f"sport={NBA}").iterdir())

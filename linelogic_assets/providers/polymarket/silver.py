@@ -20,7 +20,15 @@ from linelogic_assets.bronze.store import BronzeStore
 from linelogic_assets.lake import checks as framework
 from linelogic_assets.lake.checks import ERROR, WARN, Check, Outcome
 from linelogic_assets.lake.quarantine import Quarantine, decoded
-from linelogic_assets.lake.ranges import PerSlate, Slate, SlateBuild, evaluations, run_range, slice_of
+from linelogic_assets.lake.ranges import (
+    PerSlate,
+    Slate,
+    SlateBuild,
+    evaluations,
+    row_counts,
+    run_range,
+    slice_of,
+)
 from linelogic_assets.lake.raw import partition_responses
 from linelogic_assets.partitions import RANGE_POLICY, sport_date_partitions
 from linelogic_assets.providers.polymarket.assets import (
@@ -218,7 +226,7 @@ def prediction_market(context: dg.AssetExecutionContext, lake: LakeResource, eve
             markets = build_markets(lake.bronze(), league, slate.day, slice_of(event, slate),
                                     lake.team_index(league.sport_key), quarantine, lake.config.polymarket.fee_rate)
             write_quarantine(lake.root, quarantine, slate.day)
-            meta = {"dagster/row_count": len(markets), "dagster/column_schema": column_schema("prediction_market"),
+            meta = {**row_counts(markets), "dagster/column_schema": column_schema("prediction_market"),
                     "quarantined": len(quarantine.records), "markets": int(markets["provider_market_id"].nunique()),
                     "events": int(markets["canonical_event_id"].nunique())}
             out[str(slate.key)] = SlateBuild({"prediction_market": markets}, {"prediction_market": meta}, evaluations(
@@ -247,7 +255,7 @@ def prediction_price(context: dg.AssetExecutionContext, lake: LakeResource, cloc
             quarantine = Quarantine(slate.sport, "prediction_price")
             prices = build_prices(lake.bronze(), slate.sport, slate.day, set(markets["token_id"]), quarantine)
             write_quarantine(lake.root, quarantine, slate.day)
-            meta = {"dagster/row_count": len(prices), "dagster/column_schema": column_schema("prediction_price"),
+            meta = {**row_counts(prices), "dagster/column_schema": column_schema("prediction_price"),
                     "quarantined": len(quarantine.records), "tokens": int(prices["token_id"].nunique())}
             due = due_tokens(lake.bronze(), league_for(slate.sport), slate.day, now,
                              lake.config.polymarket.retention_days)
