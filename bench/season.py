@@ -12,7 +12,8 @@
    the build's alone. The daemon's time ends when the last run ends (the data is in place); the backfill's
    COMPLETED mark comes on the backfill daemon's next pass (every 30 s) and is printed beside it.
 3. Bronze: the season's bronze backfill through the daemon against the bare client buying the same
-   snapshots (bench/backfill.py, run as a child; `--skip-bronze` leaves it out, ~15 min).
+   snapshots (bench/backfill.py, run as a child: the UI's asset backfill of the pregame bronze assets over the
+   season, monthly range runs; `--skip-bronze` leaves it out, ~3 min).
 
 Prints row counts per table, the check results, the ratios, and a last line of JSON:
 {"rebuild_seconds", "rebuild_compute_seconds", "rebuild_ratio", "bronze_seconds", "bronze_bare_seconds",
@@ -58,13 +59,6 @@ def keys_of(days: list[date]) -> tuple[str, str, list[str]]:
     return keys[0], keys[-1], keys
 
 
-def vm_hwm_kb(pid: int | str = "self") -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
-
-
 def child_compute(start: str, end: str) -> None:
     """The baseline: the same job in this one process, over the range."""
     import dagster as dg
@@ -78,6 +72,8 @@ def child_compute(start: str, end: str) -> None:
     seconds = time.perf_counter() - t
     steps = {e.step_key: e.event_specific_data.duration_ms / 1000 for e in result.all_events
              if e.event_type_value == "STEP_SUCCESS"}
+    from daemon_backfill import vm_hwm_kb
+
     print(json.dumps({"seconds": seconds, "success": result.success, "rss_kb": vm_hwm_kb(), "steps": steps}))
 
 
@@ -87,63 +83,15 @@ def spawn_compute(env: dict, start: str, end: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def descendants(pid: int) -> list[int]:
-    """Every process the daemon started (code servers, run workers), however they were launched."""
-    import psutil
-
-    try:
-        return [c.pid for c in psutil.Process(pid).children(recursive=True)]
-    except psutil.Error:
-        return []
-
-
 def daemon_rebuild(env: dict, home: Path, keys: list[str]) -> dict:
-    """Submit the asset backfill as the UI does, run the daemon until it ends; wall time, runs and peak RSS."""
-    import dagster as dg
-    from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
-    from dagster._core.utils import make_new_backfill_id
+    """The UI's backfill of every silver and gold asset over the range, run by the daemon."""
+    from daemon_backfill import asset_backfill
 
     from linelogic_assets.definitions import defs
 
     graph = defs.resolve_asset_graph()
     selection = [k for k in graph.get_all_asset_keys() if graph.get(k).group_name in ("silver", "gold")]
-    log = open(home / "daemon.log", "wb")  # noqa: SIM115
-    with dg.DagsterInstance.from_config(str(home)) as instance:
-        t, submitted = time.perf_counter(), time.time()
-        backfill = PartitionBackfill.from_asset_partitions(
-            backfill_id=make_new_backfill_id(), asset_graph=graph, partition_names=keys, asset_selection=selection,
-            backfill_timestamp=time.time(), tags={}, dynamic_partitions_store=instance, all_partitions=False,
-            title="season rebuild", description=None, run_config=None)
-        instance.add_backfill(backfill)
-        daemon = subprocess.Popen([BIN / "dagster-daemon", "run", "-f", str(LOCATION)], env=env, cwd=REPO,
-                                  stdout=log, stderr=subprocess.STDOUT)
-        peak: dict[int, int] = {}
-        try:
-            while True:
-                for pid in descendants(daemon.pid):
-                    try:
-                        peak[pid] = max(peak.get(pid, 0), vm_hwm_kb(pid))
-                    except OSError:
-                        pass
-                status = instance.get_backfill(backfill.backfill_id).status
-                if status not in (BulkActionStatus.REQUESTED, BulkActionStatus.CANCELING):
-                    break
-                time.sleep(0.25)
-            marked = time.perf_counter() - t
-            runs = instance.get_runs(dg.RunsFilter(tags={"dagster/backfill": backfill.backfill_id}))
-        finally:
-            daemon.terminate()
-            daemon.wait(60)
-            log.close()
-        stats = [instance.get_run_stats(r.run_id) for r in runs]
-        # the data is there when the last run ends; the backfill daemon marks the backfill done on its next
-        # pass (every 30 s), which the UI shows a little later
-        wall = max(s.end_time for s in stats) - submitted
-        return {"seconds": wall, "marked_seconds": marked, "status": str(status.value), "runs": len(runs),
-                "failed_runs": sum(r.status != dg.DagsterRunStatus.SUCCESS for r in runs),
-                "run_seconds": sum((s.end_time or 0) - (s.start_time or 0) for s in stats),
-                "rss_kb": max(peak.values(), default=0),
-                "materializations": sum(s.materializations for s in stats)}
+    return asset_backfill(env, home, ["-f", str(LOCATION)], selection, keys, "season rebuild", REPO, BIN)
 
 
 def lake_counts(lake: Path, keys: list[str]) -> dict[str, int]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,7 @@ class RunLog:
         if self.dir is None:
             self.dir = runs / datetime.now(UTC).strftime("%Y-%m-%d") / f"run_id={run_id}"
             (self.dir / "steps").mkdir(parents=True, exist_ok=True)
+        self._deferred = False
 
     def write_config(self, config: dict[str, Any]) -> None:
         path = self.dir / "run_config.json"
@@ -53,7 +56,19 @@ class RunLog:
 
     def record_step(self, step: str, summary: dict[str, Any]) -> None:
         _atomic_json(self.dir / "steps" / f"{step}.json", {"step": step, **summary})
-        self._rollup()
+        if not self._deferred:
+            self._rollup()
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Record many steps and re-derive the run files once, at the end (a range run's slates: rolling up
+        after each would read every step file again, quadratic in the range)."""
+        self._deferred = True
+        try:
+            yield
+        finally:
+            self._deferred = False
+            self._rollup()
 
     def _rollup(self) -> None:
         steps = [json.loads(p.read_text()) for p in sorted((self.dir / "steps").glob("*.json"))]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,24 +54,31 @@ def _ts(value: str | int | None) -> datetime | None:
 class CheckpointStore:
     def __init__(self, root: Path, provider: str, sport: str) -> None:
         self.dir = root / "checkpoints" / provider / sport
-        self._cache: dict[str, list[Checkpoint]] = {}
+        self._cache: dict[str, dict[str, Checkpoint]] = {}  # key → {file name: checkpoint}, in name order
 
     def _folder(self, endpoint: str, fingerprint: str) -> Path:
         return self.dir / endpoint / fingerprint
 
     def held(self, endpoint: str, fingerprint: str, *, fresh: bool = False) -> list[Checkpoint]:
-        """The snapshots held under a key; `fresh` re-reads the folder (another process may have bought one)."""
+        """The snapshots held under a key; `fresh` lists the folder again (another process may have bought
+        one) and reads only the files not read before (checkpoints are immutable), so a range run that buys
+        a season's snapshots one by one does not re-read every earlier one each time."""
         key = f"{endpoint}/{fingerprint}"
         if fresh or key not in self._cache:
+            known = self._cache.get(key, {})
             folder = self._folder(endpoint, fingerprint)
-            items = []
-            for path in sorted(folder.glob("*.json")) if folder.exists() else []:
-                d = json.loads(path.read_text())
-                items.append(
-                    Checkpoint(_ts(d["timestamp"]), _ts(d.get("next_timestamp")), d["raw_ref"], d["sha256"], d["bytes"])
-                )
+            names = sorted(e.name for e in os.scandir(folder)
+                           if e.name.endswith(".json") and not e.name.startswith(".")) if folder.exists() else []
+            items = {}
+            for name in names:
+                if name in known:
+                    items[name] = known[name]
+                    continue
+                d = json.loads((folder / name).read_text())
+                items[name] = Checkpoint(_ts(d["timestamp"]), _ts(d.get("next_timestamp")), d["raw_ref"], d["sha256"],
+                                         d["bytes"])
             self._cache[key] = items
-        return self._cache[key]
+        return list(self._cache[key].values())
 
     def find(self, endpoint: str, fingerprint: str, at: datetime, *, fresh: bool = False) -> Checkpoint | None:
         for cp in self.held(endpoint, fingerprint, fresh=fresh):
@@ -101,4 +109,7 @@ class CheckpointStore:
             atomic_write(path, json.dumps(body).encode())
         except BronzeImmutableError:
             pass
-        self._cache.setdefault(f"{endpoint}/{fingerprint}", []).append(cp)
+        known = self._cache.setdefault(f"{endpoint}/{fingerprint}", {})
+        if name not in known:
+            known[name] = cp
+            self._cache[f"{endpoint}/{fingerprint}"] = dict(sorted(known.items()))

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import warnings
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import dagster as dg
 
-from linelogic_assets.bronze.store import BronzeWriter, HeldResponse, Source
+from linelogic_assets.bronze.checkpoints import CheckpointStore
+from linelogic_assets.bronze.store import BronzeStore, BronzeWriter, HeldResponse, Source
 from linelogic_assets.lake import contracts
-from linelogic_assets.partitions import sport_and_date, sport_date_partitions
+from linelogic_assets.lake.ranges import Slate, SlateLog, check_outputs, evaluation_of, slates
+from linelogic_assets.partitions import sport_date_partitions
 from linelogic_assets.providers.errors import MalformedResponseError, ProviderError
 from linelogic_assets.redact import one_line, scrub
 from linelogic_assets.resources import LakeResource
@@ -66,30 +69,52 @@ class TargetAccount:
     events_listing_failed: bool = False  # no events held because the slate's events call failed
 
 
-class BronzeSession:
-    def __init__(
-        self, context: dg.AssetExecutionContext, lake: LakeResource, provider: str, source: Source, primary_endpoint: str
-    ) -> None:
+class RunEnded(dg.Failure):
+    """A provider error no later call can get past (a wrong key, credits spent): it ends the whole step, every
+    slate of a range included, since each would fail the same way."""
+
+
+class BronzeStep:
+    """What one bronze step shares across the slates it materializes: the store, the run log and one
+    checkpoint index per sport (it lists the held snapshots once, not per slate or per call)."""
+
+    def __init__(self, context: dg.AssetExecutionContext, lake: LakeResource, provider: str, source: Source) -> None:
         self.context, self.lake, self.provider, self.source = context, lake, provider, source
-        self.primary_endpoint = primary_endpoint
-        self.sport, self.day = sport_and_date(context)
-        self.league: League = league_for(self.sport)
         self.run_id = context.run.run_id
-        self.store = lake.bronze()
-        # one checkpoint index per materialization: it lists the held snapshots once, not per call
-        self.checkpoints = lake.checkpoints(provider, self.sport)
-        self.writers: dict[str, BronzeWriter] = {}
-        self.skipped: list[str] = []
+        self.store: BronzeStore = lake.bronze()
         self.run_log = lake.run_log(self.run_id)
+        self._checkpoints: dict[str, CheckpointStore] = {}
+        keys = sorted(map(str, context.partition_keys))
         self.run_log.write_config(
             {
                 "run_id": self.run_id,
                 "job": context.job_name,
-                "partition": str(context.partition_key),
+                "partition": keys[0] if len(keys) == 1 else f"{keys[0]}...{keys[-1]}",
                 "mode": lake.config.mode,
                 "config": lake.config.redacted_dump(),
             }
         )
+
+    def checkpoints(self, sport: str) -> CheckpointStore:
+        if sport not in self._checkpoints:
+            self._checkpoints[sport] = self.lake.checkpoints(self.provider, sport)
+        return self._checkpoints[sport]
+
+
+class BronzeSession:
+    """One slate's bronze materialization within a step (`BronzeStep`)."""
+
+    def __init__(self, step: BronzeStep, slate: Slate, primary_endpoint: str) -> None:
+        self.context, self.lake, self.provider, self.source = step.context, step.lake, step.provider, step.source
+        self.primary_endpoint = primary_endpoint
+        self.sport, self.day, self.partition = slate.sport, slate.day, str(slate.key)
+        self.league: League = league_for(self.sport)
+        self.run_id = step.run_id
+        self.store = step.store
+        self.checkpoints = step.checkpoints(self.sport)
+        self.writers: dict[str, BronzeWriter] = {}
+        self.skipped: list[str] = []
+        self.run_log = step.run_log
 
     @property
     def day_str(self) -> str:
@@ -104,7 +129,7 @@ class BronzeSession:
                 run_id=self.run_id,
                 endpoint=endpoint,
                 source=self.source,
-                extra={"partition_key": str(self.context.partition_key), "asset": self.context.asset_key.to_user_string()},
+                extra={"partition_key": self.partition, "asset": self.context.asset_key.to_user_string()},
             )
         return self.writers[endpoint]
 
@@ -133,7 +158,7 @@ class BronzeSession:
         if err.ends_run:
             raise self.abort(err) from None
 
-    def abort(self, err: Exception) -> dg.Failure:
+    def abort(self, err: Exception) -> RunEnded:
         """Close every manifest as failed and build the typed failure to raise (not retried: the same
         key or budget would fail the same way)."""
         for w in self.writers.values():
@@ -147,7 +172,7 @@ class BronzeSession:
         if isinstance(err, ProviderError):
             metadata |= {k: v for k, v in (("provider", err.provider), ("endpoint", err.endpoint),
                                            ("status", err.status), ("code", err.code)) if v is not None}
-        return dg.Failure(description=description, metadata=metadata, allow_retries=False)
+        return RunEnded(description=description, metadata=metadata, allow_retries=False)
 
     # -- results -----------------------------------------------------------------------------
     def _held(self) -> list[tuple[str, HeldResponse]]:
@@ -265,7 +290,7 @@ class BronzeSession:
             c.severity == dg.AssetCheckSeverity.WARN for c in failing) else "check_failed"
         summary = {
             "asset": self.context.asset_key.to_user_string(),
-            "partition": str(self.context.partition_key),
+            "partition": self.partition,
             "status": status,
             "skipped": self.skipped,
             "metrics": {f"{self.provider}_{k}": v for k, v in totals.items()},
@@ -287,3 +312,41 @@ class BronzeSession:
             metadata["skipped"] = "; ".join(self.skipped)
         metadata.update(extra_metadata or {})
         return dg.MaterializeResult(metadata=metadata, check_results=checks)
+
+
+def bronze_slates(
+    context: dg.AssetExecutionContext, lake: LakeResource, provider: str, source: Source, primary_endpoint: str,
+    per_slate: Callable[[BronzeSession], dg.MaterializeResult],
+) -> Iterator:
+    """The whole body of a bronze asset around its one-slate work (`per_slate`), for a daily run and a range.
+
+    The slates go in date order in this one step, so each plans against the snapshots the earlier ones bought
+    (what one-slate runs in date order do). Each slate's metadata and check results are recorded against its
+    own partition, whether the run names one partition or a range (even a range of one). In a range, a slate
+    that raises is recorded as failed and the others go on (partial success: `SlateLog`), and a run-ending
+    provider error (`RunEnded`) stops the range, the slates after it marked not attempted; a one-slate run
+    lets either through as is.
+    """
+    step, todo = BronzeStep(context, lake, provider, source), slates(context)
+    log, key = SlateLog(context), context.asset_key
+    with step.run_log.batch():
+        for i, slate in enumerate(todo):
+            try:
+                result = per_slate(BronzeSession(step, slate, primary_endpoint))
+            except RunEnded as ended:
+                if len(todo) == 1:
+                    raise
+                log.fail(slate, ended)
+                for later in todo[i + 1:]:
+                    log.fail(later, RunEnded(description=f"not attempted: {ended.description}"))
+                break
+            except Exception as error:  # one slate's failure must not cost the range the others
+                if len(todo) == 1:
+                    raise
+                log.fail(slate, error)
+                continue
+            log.done(slate, {key.path[-1]: dict(result.metadata or {})})
+            yield from (evaluation_of(key, c, str(slate.key)) for c in result.check_results or ())
+    yield from log.finish(lambda _slate: None)  # bronze is written as it is fetched
+    yield from check_outputs(context)
+    yield dg.MaterializeResult()

@@ -19,6 +19,7 @@ from typing import Any
 
 import dagster as dg
 from dagster._core.definitions.asset_checks.asset_check_evaluation import AssetCheckEvaluation
+from dagster._core.definitions.metadata import normalize_metadata
 
 from linelogic_assets.lake.checks import Check, metadata_values, outcomes
 from linelogic_assets.partitions import dims_of, partition_key
@@ -45,6 +46,14 @@ def evaluations(asset: str, inputs: Any, checks: tuple[Check, ...], partition: s
         asset_key=dg.AssetKey(c.asset), check_name=c.name, passed=bool(o.passed), severity=c.severity,
         metadata=metadata_values(o.metadata), description=o.description, blocking=c.blocking, partition=str(partition))
         for c, o in outcomes(asset, inputs, checks)]
+
+
+def evaluation_of(asset_key: dg.AssetKey, result: dg.AssetCheckResult, partition: str) -> AssetCheckEvaluation:
+    """A check result built for a one-slate run, recorded against its slate's partition in a range run."""
+    return AssetCheckEvaluation(
+        asset_key=asset_key, check_name=result.check_name, passed=bool(result.passed), severity=result.severity,
+        metadata=normalize_metadata(dict(result.metadata or {})), description=result.description, blocking=False,
+        partition=str(partition))
 
 
 def check_outputs(context: dg.AssetExecutionContext) -> Iterator[dg.Output]:
@@ -147,6 +156,7 @@ class SlateLog:
             for name, meta in metadata.items():
                 yield dg.AssetMaterialization(asset_key=dg.AssetKey(name), partition=str(slate.key), metadata=meta)
         detail = "; ".join(f"{k}: {why}" for k, why in sorted(self.failed.items()))
+        rest = "the others are materialized" if self.built else "none is materialized"
         raise dg.Failure(description=f"{len(self.failed)} of {len(self.built) + len(self.failed)} slates failed "
-                         f"({detail}); the others are materialized",
+                         f"({detail}); {rest}",
                          metadata={"failed_partitions": sorted(self.failed)}, allow_retries=False)

@@ -2,29 +2,27 @@
 
 
 import json
+from collections.abc import Iterator
 from datetime import datetime
 
 import dagster as dg
 
-from linelogic_assets.bronze.session import BronzeSession, bronze_check_specs
-from linelogic_assets.partitions import sport_date_partitions
+from linelogic_assets.bronze.session import BronzeSession, bronze_check_specs, bronze_slates
+from linelogic_assets.partitions import BRONZE_POLICY, sport_date_partitions
 from linelogic_assets.providers.balldontlie import PROVIDER
 from linelogic_assets.providers.balldontlie.resource import BallDontLieResource
 from linelogic_assets.providers.errors import ProviderError
 from linelogic_assets.resources import LakeResource
 from linelogic_assets.timeutil import parse_ts
 
-_common = dict(group_name="bronze", partitions_def=sport_date_partitions, kinds={"json"})
+_common = dict(group_name="bronze", partitions_def=sport_date_partitions, kinds={"json"}, backfill_policy=BRONZE_POLICY)
 
 
-def _bdl_session(context, lake: LakeResource, bdl: BallDontLieResource, endpoint: str) -> BronzeSession:
-    s = BronzeSession(context, lake, "balldontlie", bdl.source, endpoint)
+def _skip_unserved(s: BronzeSession) -> None:
     if not PROVIDER.covers(s.league.league):
         s.skip(f"BALLDONTLIE has no {s.league.title} API")
-        return s
-    if s.sport not in lake.config.enabled_sports:
+    elif s.sport not in s.lake.config.enabled_sports:
         s.skip(f"{s.sport} is disabled in config")
-    return s
 
 
 def _collect_pages(s: BronzeSession, endpoint: str, pages, snapshot: datetime) -> list[dict]:
@@ -59,15 +57,18 @@ def _bdl_asset(name: str, endpoint: str, description: str, deps=()):
     def decorator(fetch):
         @dg.asset(name=name, **_common, deps=list(deps), check_specs=bronze_check_specs(name), pool="balldontlie",
                   description=description)
-        def _asset(context: dg.AssetExecutionContext, lake: LakeResource, balldontlie: BallDontLieResource) -> dg.MaterializeResult:
-            s = _bdl_session(context, lake, balldontlie, endpoint)
-            if not s.skipped:
-                client = balldontlie.client()
-                try:
-                    fetch(s, client, balldontlie.now())
-                finally:
-                    client.close()
-            return s.finish()
+        def _asset(context: dg.AssetExecutionContext, lake: LakeResource, balldontlie: BallDontLieResource) -> Iterator:
+            def slate(s: BronzeSession) -> dg.MaterializeResult:
+                _skip_unserved(s)
+                if not s.skipped:
+                    client = balldontlie.client()
+                    try:
+                        fetch(s, client, balldontlie.now())
+                    finally:
+                        client.close()
+                return s.finish()
+
+            yield from bronze_slates(context, lake, "balldontlie", balldontlie.source, endpoint, slate)
 
         return _asset
 

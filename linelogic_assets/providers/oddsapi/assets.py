@@ -3,7 +3,7 @@ scores per sport × slate date, appended run by run."""
 
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -11,10 +11,10 @@ import dagster as dg
 
 from linelogic_assets.bronze.checkpoints import Checkpoint, params_fingerprint
 from linelogic_assets.bronze.planning import window_targets
-from linelogic_assets.bronze.session import BronzeSession, TargetAccount, bronze_check_specs
+from linelogic_assets.bronze.session import BronzeSession, TargetAccount, bronze_check_specs, bronze_slates
 from linelogic_assets.bronze.store import BronzeStore, BronzeWriter
 from linelogic_assets.config import IngestConfig
-from linelogic_assets.partitions import sport_date_partitions
+from linelogic_assets.partitions import BRONZE_POLICY, sport_date_partitions
 from linelogic_assets.providers.errors import ProviderError
 from linelogic_assets.providers.http import ApiResponse
 from linelogic_assets.providers.oddsapi.planning import (
@@ -31,7 +31,7 @@ from linelogic_assets.timeutil import parse_ts
 
 GROUP = "bronze"
 SCORES_DAYS_FROM = 3  # the /scores endpoint looks back at most 3 days
-_common = dict(group_name=GROUP, partitions_def=sport_date_partitions, kinds={"json"})
+_common = dict(group_name=GROUP, partitions_def=sport_date_partitions, kinds={"json"}, backfill_policy=BRONZE_POLICY)
 
 
 def _fetch_historical(
@@ -119,8 +119,12 @@ def historical_events_request(league: League, day: date) -> tuple[datetime, dict
 @dg.asset(**_common, check_specs=bronze_check_specs("oddsapi_events"), pool="oddsapi",
           description="The Odds API events of the slate: current /events (free) while the slate is ahead, "
           "historical /events at the slate's start once it has begun.")
-def oddsapi_events(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi: OddsApiResource) -> dg.MaterializeResult:
-    s = BronzeSession(context, lake, "oddsapi", oddsapi.source, "events")
+def oddsapi_events(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi: OddsApiResource) -> Iterator:
+    yield from bronze_slates(context, lake, "oddsapi", oddsapi.source, "events", lambda s: _events(s, oddsapi))
+
+
+def _events(s: BronzeSession, oddsapi: OddsApiResource) -> dg.MaterializeResult:
+    lake = s.lake
     cfg = lake.config
     start, end = s.league.slate_bounds_utc(s.day)
     now = oddsapi.now()
@@ -186,8 +190,22 @@ def odds_request(cfg: IngestConfig, sport: str) -> OddsRequest:
 @dg.asset(**_common, deps=[oddsapi_events], check_specs=bronze_check_specs("oddsapi_odds", odds=True), pool="oddsapi",
           description="Odds snapshots of the slate: a live /odds snapshot while games are ahead, plus historical "
           "/odds for window targets no held snapshot serves (shared across games and slates, never paid twice).")
-def oddsapi_odds(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi: OddsApiResource) -> dg.MaterializeResult:
-    s = BronzeSession(context, lake, "oddsapi", oddsapi.source, "historical_odds")
+def oddsapi_odds(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi: OddsApiResource) -> Iterator:
+    spent = {"linelogic/quota_units": 0, "linelogic/planned_quota_units": 0}
+
+    def slate(s: BronzeSession) -> dg.MaterializeResult:
+        result = _odds(s, oddsapi)
+        # the cost on the run itself, so a backfill's runs list shows what each run spent (a range: its sum)
+        spent["linelogic/quota_units"] += result.metadata["quota_cost"]
+        spent["linelogic/planned_quota_units"] += result.metadata["planned_quota_units"]
+        context.instance.add_run_tags(context.run.run_id, {k: str(v) for k, v in spent.items()})
+        return result
+
+    yield from bronze_slates(context, lake, "oddsapi", oddsapi.source, "historical_odds", slate)
+
+
+def _odds(s: BronzeSession, oddsapi: OddsApiResource) -> dg.MaterializeResult:
+    lake = s.lake
     cfg = lake.config
     schedule = cfg.snapshot_schedule
     req = odds_request(cfg, s.sport)
@@ -234,7 +252,7 @@ def oddsapi_odds(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi:
     account = TargetAccount(len(plan.due), lost, windows,
                             events_listing_failed=not events and events_listing_failed(s.store, s.sport, s.day))
     calls = len(plan.calls)  # (every failure before the plan exists raises out of the asset)
-    result = s.finish(
+    return s.finish(
         odds=True,
         targets=account,
         extra_metadata={
@@ -248,17 +266,16 @@ def oddsapi_odds(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi:
             "naive_quota_units": naive_calls(len(events), len(schedule.windows)) * unit_cost,
         },
     )
-    # the cost on the run itself, so a backfill's runs list shows what each partition spent
-    spent = result.metadata["quota_cost"]
-    context.instance.add_run_tags(context.run.run_id, {"linelogic/quota_units": str(spent),
-                                                       "linelogic/planned_quota_units": str(calls * unit_cost)})
-    return result
 
 
 @dg.asset(**_common, check_specs=bronze_check_specs("oddsapi_scores"), pool="oddsapi",
           description="The Odds API /scores?daysFrom=3 for a slate within its 3-day look-back.")
-def oddsapi_scores(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi: OddsApiResource) -> dg.MaterializeResult:
-    s = BronzeSession(context, lake, "oddsapi", oddsapi.source, "scores")
+def oddsapi_scores(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi: OddsApiResource) -> Iterator:
+    yield from bronze_slates(context, lake, "oddsapi", oddsapi.source, "scores", lambda s: _scores(s, oddsapi))
+
+
+def _scores(s: BronzeSession, oddsapi: OddsApiResource) -> dg.MaterializeResult:
+    lake = s.lake
     start, end = s.league.slate_bounds_utc(s.day)
     now = oddsapi.now()
     if now < start:

@@ -10,13 +10,14 @@
 """
 
 import json
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 import dagster as dg
 
-from linelogic_assets.bronze.session import BronzeSession, bronze_check_specs
+from linelogic_assets.bronze.session import BronzeSession, bronze_check_specs, bronze_slates
 from linelogic_assets.bronze.store import BronzeStore
-from linelogic_assets.partitions import sport_date_partitions
+from linelogic_assets.partitions import BRONZE_POLICY, sport_date_partitions
 from linelogic_assets.providers.errors import NotFoundError, ProviderError
 from linelogic_assets.providers.polymarket.normalise import decode_json_list, parse_pm_time
 from linelogic_assets.providers.polymarket.resource import PolymarketResource
@@ -25,7 +26,8 @@ from linelogic_assets.sports import League
 
 NAME = "polymarket"
 LISTED_DAYS = 8  # Gamma creates a game's event about a week before it: list from this many days before the slate
-_common = dict(group_name="bronze", partitions_def=sport_date_partitions, kinds={"json"}, pool=NAME)
+_common = dict(group_name="bronze", partitions_def=sport_date_partitions, kinds={"json"}, pool=NAME,
+               backfill_policy=BRONZE_POLICY)
 
 
 def slate_tokens(store: BronzeStore, league: League, day: date) -> list[tuple[str, datetime, datetime | None]]:
@@ -60,8 +62,12 @@ def slate_tokens(store: BronzeStore, league: League, day: date) -> list[tuple[st
 @dg.asset(name="polymarket_events", **_common, check_specs=bronze_check_specs("polymarket_events"),
           description="Polymarket (Gamma) game events of the slate with their moneyline, spread and total markets.")
 def polymarket_events(context: dg.AssetExecutionContext, lake: LakeResource,
-                      polymarket: PolymarketResource) -> dg.MaterializeResult:
-    s = BronzeSession(context, lake, NAME, polymarket.source, "events")
+                      polymarket: PolymarketResource) -> Iterator:
+    yield from bronze_slates(context, lake, NAME, polymarket.source, "events", lambda s: _events(s, polymarket))
+
+
+def _events(s: BronzeSession, polymarket: PolymarketResource) -> dg.MaterializeResult:
+    lake = s.lake
     settings = lake.config.polymarket
     series = settings.series_ids.get(s.sport)
     start, end = s.league.slate_bounds_utc(s.day)
@@ -89,8 +95,12 @@ def polymarket_events(context: dg.AssetExecutionContext, lake: LakeResource,
           description="Each Polymarket token's CLOB price history for the slate, from its market's creation to "
           "the game's end (or now), at the configured fidelity.")
 def polymarket_prices_history(context: dg.AssetExecutionContext, lake: LakeResource,
-                              polymarket: PolymarketResource) -> dg.MaterializeResult:
-    s = BronzeSession(context, lake, NAME, polymarket.source, "prices_history")
+                              polymarket: PolymarketResource) -> Iterator:
+    yield from bronze_slates(context, lake, NAME, polymarket.source, "prices_history", lambda s: _prices_history(s, polymarket))
+
+
+def _prices_history(s: BronzeSession, polymarket: PolymarketResource) -> dg.MaterializeResult:
+    lake = s.lake
     settings = lake.config.polymarket
     now = polymarket.now()
     tokens = slate_tokens(s.store, s.league, s.day)
@@ -122,8 +132,11 @@ def polymarket_prices_history(context: dg.AssetExecutionContext, lake: LakeResou
 @dg.asset(name="polymarket_books", **_common, deps=[polymarket_events], check_specs=bronze_check_specs("polymarket_books"),
           description="Order-book snapshots of the slate's Polymarket tokens while their games are ahead.")
 def polymarket_books(context: dg.AssetExecutionContext, lake: LakeResource,
-                     polymarket: PolymarketResource) -> dg.MaterializeResult:
-    s = BronzeSession(context, lake, NAME, polymarket.source, "book")
+                     polymarket: PolymarketResource) -> Iterator:
+    yield from bronze_slates(context, lake, NAME, polymarket.source, "book", lambda s: _books(s, polymarket))
+
+
+def _books(s: BronzeSession, polymarket: PolymarketResource) -> dg.MaterializeResult:
     now = polymarket.now()
     ahead = [(token, game) for token, game, _ in slate_tokens(s.store, s.league, s.day) if game > now]
     if not ahead:
