@@ -22,6 +22,8 @@ pytestmark = pytest.mark.skipif(
 
 SHOTS = ARTIFACTS / "ui"
 PARTITIONED = "odds_snapshot"  # silver: every demo partition materializes it, and it has 10 checks
+# a silver and a bronze asset: both built by range runs, their pages must read as after one-partition runs
+RANGED = [pytest.param(PARTITIONED, "", id="silver"), pytest.param("oddsapi_odds", "_bronze", id="bronze")]
 BACKTEST = "favourites_draftkings"  # flat stakes on every DraftKings favourite: it has bets on the demo window
 METRICS = ["bets", "profit", "roi", "yield", "hit_rate", "max_drawdown", "clv_mean", "p_value"]
 
@@ -82,8 +84,9 @@ def test_asset_graph_shows_the_bronze_silver_gold_and_backtest_groups(page) -> N
     shot(page, "asset_graph")
 
 
-def test_partition_status_of_a_partitioned_asset(page, deployment: Deployment) -> None:
-    open_view(page, f"/assets/{PARTITIONED}?view=partitions", "Partitions")
+@pytest.mark.parametrize(("asset", "suffix"), RANGED)
+def test_partition_status_of_a_partitioned_asset(page, deployment: Deployment, asset: str, suffix: str) -> None:
+    open_view(page, f"/assets/{asset}?view=partitions", "Partitions")
     page.get_by_text(f"Materialized ({len(deployment.partitions)})").wait_for()
     page.get_by_text("Failed (0)").wait_for()
     # one demo partition: its date, then its sport, shows the run that materialized it
@@ -92,13 +95,14 @@ def test_partition_status_of_a_partitioned_asset(page, deployment: Deployment) -
     page.get_by_text(day, exact=True).first.click()
     page.get_by_text(sport, exact=True).first.click()
     page.get_by_text("View all historical events (1)").wait_for()
-    shot(page, "partitions")
+    shot(page, f"partitions{suffix}")
 
 
-def test_checks_tab_lists_our_checks_with_their_last_results(page) -> None:
-    expected = sorted(k.name for k in defs.resolve_asset_graph().asset_check_keys if k.asset_key.path == [PARTITIONED])
+@pytest.mark.parametrize(("asset", "suffix"), RANGED)
+def test_checks_tab_lists_our_checks_with_their_last_results(page, asset: str, suffix: str) -> None:
+    expected = sorted(k.name for k in defs.resolve_asset_graph().asset_check_keys if k.asset_key.path == [asset])
     assert len(expected) >= 5
-    open_view(page, f"/assets/{PARTITIONED}?view=checks", f"Checks ({len(expected)})")
+    open_view(page, f"/assets/{asset}?view=checks", f"Checks ({len(expected)})")
     for name in expected:
         page.get_by_text(name, exact=True).first.wait_for()
     # the last result of each check, as the list shows it: all of them ran and passed in the backfill
@@ -106,7 +110,7 @@ def test_checks_tab_lists_our_checks_with_their_last_results(page) -> None:
     page.get_by_text(expected[-1], exact=True).first.click()
     page.get_by_text("Latest execution").wait_for()
     page.get_by_text("Passed", exact=True).first.wait_for()
-    shot(page, "checks")
+    shot(page, f"checks{suffix}")
 
 
 def test_a_backtest_asset_page_shows_its_metrics_and_equity_curve(page, deployment: Deployment) -> None:
