@@ -333,17 +333,14 @@ def bronze_slates(
         for i, slate in enumerate(todo):
             try:
                 result = per_slate(BronzeSession(step, slate, primary_endpoint))
-            except RunEnded as ended:
-                if len(todo) == 1:
-                    raise
-                log.fail(slate, ended)
-                for later in todo[i + 1:]:
-                    log.fail(later, RunEnded(description=f"not attempted: {ended.description}"))
-                break
             except Exception as error:  # one slate's failure must not cost the range the others
                 if len(todo) == 1:
                     raise
                 log.fail(slate, error)
+                if isinstance(error, RunEnded):
+                    for later in todo[i + 1:]:
+                        log.fail(later, RunEnded(description=f"not attempted: {error.description}"))
+                    break
                 continue
             log.done(slate, {key.path[-1]: dict(result.metadata or {})})
             yield from (evaluation_of(key, c, str(slate.key)) for c in result.check_results or ())

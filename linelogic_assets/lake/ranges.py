@@ -49,7 +49,8 @@ def evaluations(asset: str, inputs: Any, checks: tuple[Check, ...], partition: s
 
 
 def evaluation_of(asset_key: dg.AssetKey, result: dg.AssetCheckResult, partition: str) -> AssetCheckEvaluation:
-    """A check result built for a one-slate run, recorded against its slate's partition in a range run."""
+    """A check result built for a one-slate run, recorded against its slate's partition (the bronze checks it
+    serves are not blocking)."""
     return AssetCheckEvaluation(
         asset_key=asset_key, check_name=result.check_name, passed=bool(result.passed), severity=result.severity,
         metadata=normalize_metadata(dict(result.metadata or {})), description=result.description, blocking=False,

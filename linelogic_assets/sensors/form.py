@@ -102,9 +102,9 @@ def form_staleness(context: dg.SensorEvaluationContext, lake: LakeResource) -> d
     changed, cursor = changed_results(context.instance, int(context.cursor))
     form_games = lake.config.gold.form_games
     due: dict[str, tuple[date, str]] = {}
-    lookback = timedelta(days=form_lookback_days(form_games))
+    lookback = form_lookback_days(form_games)
     for c in changed:
-        later = [c.day + timedelta(days=i) for i in range(1, lookback.days + 1)]
+        later = [c.day + timedelta(days=i) for i in range(1, lookback + 1)]
         for d in stale_slates(lake.root, c.sport, c.day, form_games,
                               built_before(context.instance, c.sport, later, c.storage_id)):
             due.setdefault(str(partition_key(c.sport, d)), (d, f"{partition_key(c.sport, c.day)}@{c.storage_id}"))

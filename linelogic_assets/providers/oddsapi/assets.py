@@ -195,13 +195,14 @@ def oddsapi_odds(context: dg.AssetExecutionContext, lake: LakeResource, oddsapi:
 
     def slate(s: BronzeSession) -> dg.MaterializeResult:
         result = _odds(s, oddsapi)
-        # the cost on the run itself, so a backfill's runs list shows what each run spent (a range: its sum)
         spent["linelogic/quota_units"] += result.metadata["quota_cost"]
         spent["linelogic/planned_quota_units"] += result.metadata["planned_quota_units"]
-        context.instance.add_run_tags(context.run.run_id, {k: str(v) for k, v in spent.items()})
         return result
 
-    yield from bronze_slates(context, lake, "oddsapi", oddsapi.source, "historical_odds", slate)
+    try:
+        yield from bronze_slates(context, lake, "oddsapi", oddsapi.source, "historical_odds", slate)
+    finally:  # the cost on the run itself, so a backfill's runs list shows what each run spent (a range: its sum)
+        context.instance.add_run_tags(context.run.run_id, {k: str(v) for k, v in spent.items()})
 
 
 def _odds(s: BronzeSession, oddsapi: OddsApiResource) -> dg.MaterializeResult:
