@@ -6,11 +6,13 @@ share the `duckdb` pool (limit 1), so writers never overlap. Every as-of questio
 
 Each asset takes one slate (a daily run) or a range (a backfill): a range is computed at once per sport
 (`groups`) and each output row goes back to its event's slate, with that slate's metadata and checks.
+Movement, training rows and opportunities share one step (`snapshot_paths`): all three stand on the consensus
+at every snapshot time, which is the costliest thing gold computes.
 """
 
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import dagster as dg
 import pandas as pd
@@ -24,7 +26,7 @@ from linelogic_assets.gold.io_manager import gold_database, replace_slices
 from linelogic_assets.gold.movement import book_series, consensus_series, movement_features
 from linelogic_assets.gold.opportunities import market_opportunities as opportunities
 from linelogic_assets.gold.opportunities import searched_cells
-from linelogic_assets.gold.slates import groups
+from linelogic_assets.gold.slates import Group, groups
 from linelogic_assets.gold.training import build_training, form_days, form_lookback_days
 from linelogic_assets.gold.venues import venue_divergence as divergence
 from linelogic_assets.gold.venues import venue_lines
@@ -127,29 +129,6 @@ def consensus_lines(context: dg.AssetExecutionContext, lake: LakeResource, clock
     yield from run_range(context, build, _write(lake, "consensus_lines"))
 
 
-@dg.asset(ins={"odds_snapshot": _silver["odds_snapshot"]},
-          check_specs=_specs("odds_movement_features"),
-          description="Pregame line movement per event × market × selection, for each book and the consensus: "
-          "open/close price, point and fair probability, deltas, volatility, late move, slopes, reversals.",
-          **_gold)
-def odds_movement_features(context: dg.AssetExecutionContext, lake: LakeResource, odds_snapshot: PerSlate) -> Iterator:
-    cfg = lake.config
-
-    def build(todo: list[Slate]) -> dict[str, SlateBuild]:
-        out = {}
-        for g in groups(todo, odds_snapshot):
-            [odds] = g.inputs
-            lines = series_lines(odds, cfg.gold)
-            series = pd.concat([book_series(lines), consensus_series(consensus(lines))], ignore_index=True)
-            frames = g.split(movement_features(series))
-            out.update(_built("odds_movement_features", frames, {k: row_counts(f) for k, f in frames.items()}, {
-                k: _evaluations("odds_movement_features", checks.GoldInputs(cfg.gold, f), g.slate(k))
-                for k, f in frames.items()}))
-        return out
-
-    yield from run_range(context, build, _write(lake, "odds_movement_features"))
-
-
 def form_history(lake: LakeResource, sport: str, day: date, form_games: int, last: date | None = None) -> pd.DataFrame:
     """Events with their results over the lookback before (and on) `day` (to `last`, for a range): enough for
     N games of any league. Read once per range."""
@@ -160,42 +139,120 @@ def form_history(lake: LakeResource, sport: str, day: date, form_games: int, las
                         how="left")
 
 
-@dg.asset(ins={"consensus_lines": dg.AssetIn("consensus_lines"), **_silver},
-          check_specs=_specs("pregame_training_rows"),
-          description="Leakage-safe rows keyed (canonical_event_id, bucket): labels, consensus and movement from "
-          "snapshots at or before the as-of time, team form from games that ended before it.", **_gold)
-def pregame_training_rows(context: dg.AssetExecutionContext, lake: LakeResource, clock: ClockResource,
-                          consensus_lines: PerSlate, odds_snapshot: PerSlate, event: PerSlate,
-                          event_result: PerSlate) -> Iterator:
+_PATH_OUTS = {
+    "odds_movement_features": "Pregame line movement per event × market × selection, for each book and the consensus: "
+    "open/close price, point and fair probability, deltas, volatility, late move, slopes, reversals.",
+    "pregame_training_rows": "Leakage-safe rows keyed (canonical_event_id, bucket): labels, consensus and movement "
+    "from snapshots at or before the as-of time, team form from games that ended before it.",
+    "market_opportunities": "Arbitrage across books and prediction-market venues (with the stake split) and +EV "
+    "quotes against the sportsbooks' devigged fair price, at every pregame snapshot. A venue is priced at its taker "
+    "odds on the best ask (fee included).",
+}
+_PATH_DEPS = {  # what each of the three reads: the asset graph keeps each one's own lineage
+    "odds_movement_features": {"odds_snapshot"},
+    "pregame_training_rows": {"consensus_lines", "odds_snapshot", "event", "event_result"},
+    "market_opportunities": {"odds_snapshot", "event", "prediction_market", "prediction_price"},
+}
+
+
+@dg.multi_asset(
+    outs={name: dg.AssetOut(io_manager_key=IO, kinds={"duckdb"}, description=text, is_required=False)
+          for name, text in _PATH_OUTS.items()},
+    ins={"consensus_lines": dg.AssetIn("consensus_lines"), **_silver, **_venue},
+    internal_asset_deps={name: {dg.AssetKey(d) for d in deps} for name, deps in _PATH_DEPS.items()},
+    check_specs=[spec for name in _PATH_OUTS for spec in _specs(name)],
+    can_subset=True, group_name=GROUP, partitions_def=sport_date_partitions, backfill_policy=RANGE_POLICY,
+    pool="duckdb",
+)
+def snapshot_paths(context: dg.AssetExecutionContext, lake: LakeResource, clock: ClockResource,
+                   consensus_lines: PerSlate, odds_snapshot: PerSlate, event: PerSlate, event_result: PerSlate,
+                   prediction_market: PerSlate, prediction_price: PerSlate) -> Iterator:
+    """The three datasets that stand on the consensus path (every book's line and the consensus at every pregame
+    snapshot time): movement, training rows and opportunities. The path is computed once per range and shared;
+    a run of any subset of the three builds only those."""
     cfg, now = lake.config, clock.run_now(context)
+    chosen = {k.path[-1] for k in context.selected_asset_keys}
     lookback = timedelta(days=form_lookback_days(cfg.gold.form_games))
 
     def build(todo: list[Slate]) -> dict[str, SlateBuild]:
-        out = {}
-        for g in groups(todo, consensus_lines, odds_snapshot, event, event_result):
-            cons, odds, events, results = g.inputs
-            league = league_for(g.slates[0].sport)
-            history = form_history(lake, league.sport_key, g.slates[0].day, cfg.gold.form_games, g.slates[-1].day)
-            frame = build_training(odds, events, results, history, cfg.gold, windows(cfg), now,
-                                   league.max_game_minutes, cons=cons)
-            # the look-ahead proof, vectorised over the group, then counted per slate
-            flags = checks.leakage_flags(checks.GoldInputs(
-                cfg.gold, frame, now=now, odds=odds, events=events, history=history, windows=windows(cfg),
-                game_minutes=league.max_game_minutes))
-            frames = g.split(frame)
-            held = g.split(flags.assign(canonical_event_id=frame["canonical_event_id"].to_numpy()), stamped=False)
-            meta, evals = {}, {}
-            for k, f in frames.items():
-                s = g.slate(k)
-                in_window = history["slate_date"].between(s.day - lookback, s.day)
-                meta[k] = {**row_counts(f), "labelled": int(f["home_win"].notna().sum()),
-                           "history_games": int(history.loc[in_window, "home_score"].notna().sum())}
-                evals[k] = _evaluations("pregame_training_rows", checks.GoldInputs(
-                    cfg.gold, f, leakage=held[k].drop(columns="canonical_event_id")), s)
-            out.update(_built("pregame_training_rows", frames, meta, evals))
+        out: dict[str, SlateBuild] = {}
+        for g in groups(todo, odds_snapshot, event, event_result, consensus_lines, prediction_market,
+                        prediction_price):
+            odds, events, results, cons, markets, prices = g.inputs
+            lines = series_lines(odds, cfg.gold)
+            path = consensus(lines)
+            built = {}
+            if "odds_movement_features" in chosen:
+                built["odds_movement_features"] = _movement(g, cfg, lines, path)
+            if "market_opportunities" in chosen:
+                built["market_opportunities"] = _opportunities(g, cfg, odds, events, markets, prices, lines, path)
+            del lines  # every book's line at every snapshot is the step's largest frame: the proof below needs room
+            if "pregame_training_rows" in chosen:
+                built["pregame_training_rows"] = _training(g, lake, cfg, now, lookback, odds, events, results, cons,
+                                                           path)
+            for s in g.slates:
+                k = str(s.key)
+                out[k] = SlateBuild({a: b[0][k] for a, b in built.items()}, {a: b[1][k] for a, b in built.items()},
+                                    [e for b in built.values() for e in b[2][k]])
         return out
 
-    yield from run_range(context, build, _write(lake, "pregame_training_rows"))
+    database = gold_database(lake.root)
+
+    def write(slate: Slate, build: SlateBuild) -> None:
+        for asset, frame in build.frames.items():
+            replace_slices(database, asset, {str(slate.key): frame})
+
+    yield from run_range(context, build, write)
+
+
+Built = tuple[dict[str, pd.DataFrame], dict[str, dict], dict[str, list]]  # per slate: frames, metadata, checks
+
+
+def _movement(g: Group, cfg: IngestConfig, lines: pd.DataFrame, path: pd.DataFrame) -> Built:
+    frames = g.split(movement_features(pd.concat([book_series(lines), consensus_series(path)], ignore_index=True)))
+    return (frames, {k: row_counts(f) for k, f in frames.items()},
+            {k: _evaluations("odds_movement_features", checks.GoldInputs(cfg.gold, f), g.slate(k))
+             for k, f in frames.items()})
+
+
+def _training(g: Group, lake: LakeResource, cfg: IngestConfig, now: datetime | None, lookback: timedelta, odds: pd.DataFrame,
+              events: pd.DataFrame, results: pd.DataFrame, cons: pd.DataFrame, path: pd.DataFrame) -> Built:
+    league = league_for(g.slates[0].sport)
+    history = form_history(lake, league.sport_key, g.slates[0].day, cfg.gold.form_games, g.slates[-1].day)
+    frame = build_training(odds, events, results, history, cfg.gold, windows(cfg), now, league.max_game_minutes,
+                           cons=cons, path=path)
+    # the look-ahead proof, vectorised over the group, then counted per slate; it rebuilds the path itself from
+    # the inputs cut at each as-of time, so it never trusts the shared one
+    flags = checks.leakage_flags(checks.GoldInputs(
+        cfg.gold, frame, now=now, odds=odds, events=events, history=history, windows=windows(cfg),
+        game_minutes=league.max_game_minutes))
+    frames = g.split(frame)
+    held = g.split(flags.assign(canonical_event_id=frame["canonical_event_id"].to_numpy()), stamped=False)
+    meta, evals = {}, {}
+    for k, f in frames.items():
+        s = g.slate(k)
+        in_window = history["slate_date"].between(s.day - lookback, s.day)
+        meta[k] = {**row_counts(f), "labelled": int(f["home_win"].notna().sum()),
+                   "history_games": int(history.loc[in_window, "home_score"].notna().sum())}
+        evals[k] = _evaluations("pregame_training_rows", checks.GoldInputs(
+            cfg.gold, f, leakage=held[k].drop(columns="canonical_event_id")), s)
+    return frames, meta, evals
+
+
+def _opportunities(g: Group, cfg: IngestConfig, odds: pd.DataFrame, events: pd.DataFrame, markets: pd.DataFrame,
+                   prices: pd.DataFrame, lines: pd.DataFrame, path: pd.DataFrame) -> Built:
+    # venues' quotes as of the books' snapshot points
+    venues = venue_lines(markets, prices, events, snapshot_points(odds), cfg.gold)
+    searched = pd.concat([lines, venues], ignore_index=True) if len(venues) else lines
+    frames = g.split(opportunities(searched, path, cfg.gold))
+    quotes, n_venue = g.split(searched, stamped=False), g.split(venues, stamped=False) if len(venues) else {}
+    meta, evals = {}, {}
+    for k, f in frames.items():
+        cells = searched_cells(quotes[k])
+        meta[k] = {**row_counts(f), "quotes": len(quotes[k]), "venue_quotes": len(n_venue.get(k, ())), "cells": cells}
+        evals[k] = _evaluations("market_opportunities", checks.GoldInputs(
+            cfg.gold, f, quotes=len(quotes[k]), cells=cells), g.slate(k))
+    return frames, meta, evals
 
 
 @dg.asset(ins={"book_lines": dg.AssetIn("book_lines"), "consensus_lines": dg.AssetIn("consensus_lines")},
@@ -218,38 +275,6 @@ def clv_evaluation(context: dg.AssetExecutionContext, lake: LakeResource, book_l
         return out
 
     yield from run_range(context, build, _write(lake, "clv_evaluation"))
-
-
-@dg.asset(ins={"odds_snapshot": _silver["odds_snapshot"], "event": _silver["event"], **_venue},
-          check_specs=_specs("market_opportunities"),
-          description="Arbitrage across books and prediction-market venues (with the stake split) and +EV quotes "
-          "against the sportsbooks' devigged fair price, at every pregame snapshot. A venue is priced at its taker "
-          "odds on the best ask (fee included).", **_gold)
-def market_opportunities(context: dg.AssetExecutionContext, lake: LakeResource, odds_snapshot: PerSlate,
-                         event: PerSlate, prediction_market: PerSlate, prediction_price: PerSlate) -> Iterator:
-    cfg = lake.config
-
-    def build(todo: list[Slate]) -> dict[str, SlateBuild]:
-        out = {}
-        for g in groups(todo, odds_snapshot, event, prediction_market, prediction_price):
-            odds, events, markets, prices = g.inputs
-            lines = series_lines(odds, cfg.gold)
-            # venues' quotes as of the books' snapshot points
-            venues = venue_lines(markets, prices, events, snapshot_points(odds), cfg.gold)
-            searched = pd.concat([lines, venues], ignore_index=True) if len(venues) else lines
-            frames = g.split(opportunities(searched, consensus(lines), cfg.gold))
-            quotes, n_venue = g.split(searched, stamped=False), g.split(venues, stamped=False) if len(venues) else {}
-            meta, evals = {}, {}
-            for k, f in frames.items():
-                cells = searched_cells(quotes[k])
-                meta[k] = {**row_counts(f), "quotes": len(quotes[k]), "venue_quotes": len(n_venue.get(k, ())),
-                           "cells": cells}
-                evals[k] = _evaluations("market_opportunities", checks.GoldInputs(
-                    cfg.gold, f, quotes=len(quotes[k]), cells=cells), g.slate(k))
-            out.update(_built("market_opportunities", frames, meta, evals))
-        return out
-
-    yield from run_range(context, build, _write(lake, "market_opportunities"))
 
 
 @dg.asset(ins={"consensus_lines": dg.AssetIn("consensus_lines"), **_venue},
@@ -278,5 +303,4 @@ def venue_divergence(context: dg.AssetExecutionContext, lake: LakeResource, cons
     yield from run_range(context, build, _write(lake, "venue_divergence"))
 
 
-gold_assets = [book_lines, consensus_lines, odds_movement_features, pregame_training_rows, clv_evaluation,
-               market_opportunities, venue_divergence]
+gold_assets = [book_lines, consensus_lines, snapshot_paths, clv_evaluation, venue_divergence]

@@ -166,8 +166,10 @@ def leakage_flags(i: GoldInputs) -> pd.DataFrame:
                           "market_changed": False})
     # market features: for each bucket, drop every snapshot after that bucket's as-of time and rebuild
     for bucket, part in rows.groupby("bucket", sort=False):
-        cut = i.odds.merge(part[["canonical_event_id", "asof_time_utc"]], on="canonical_event_id")
-        cut = cut[cut["snapshot_time_utc"] <= cut["asof_time_utc"]].drop(columns="asof_time_utc")
+        # each event's snapshots up to its row's as-of time (a mask, not a merged copy of a season's odds)
+        asof_of = part.drop_duplicates("canonical_event_id").set_index("canonical_event_id")["asof_time_utc"]
+        kept = (i.odds["snapshot_time_utc"] <= i.odds["canonical_event_id"].map(asof_of)).to_numpy()
+        cut = i.odds[kept].reset_index(drop=True)
         pts = asof_points(i.events[i.events["canonical_event_id"].isin(part["canonical_event_id"])], cut,
                           i.windows, i.now)
         pts = pts[pts["bucket"] == bucket]

@@ -164,11 +164,12 @@ FORM_FEATURES = [f"{side}_{c}" for side in ("home", "away") for c in FORM_COLS] 
 
 
 def market_features(odds: pd.DataFrame, points: pd.DataFrame, settings: GoldSettings,
-                    cons: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per as-of point: the consensus at it (recomputed unless given) and the consensus path up to it."""
+                    cons: pd.DataFrame | None = None, path: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per as-of point: the consensus at it and the consensus path up to it, each recomputed from `odds` unless
+    given (`path`: the consensus at every snapshot time, `consensus(series_lines(odds))`)."""
     if cons is None:
         cons = consensus(lines_asof(odds, points, settings))
-    series = consensus(series_lines(odds, settings))
+    series = consensus(series_lines(odds, settings)) if path is None else path
     series = series.drop(columns="bucket").rename(columns={"asof_time_utc": "time"})
     rows = _levels(points[["canonical_event_id", "bucket", "asof_time_utc"]], cons)
     rows = rows.merge(_movement_to_date(rows, series), on=["canonical_event_id", "bucket"], how="left")
@@ -199,7 +200,8 @@ def form_features(rows: pd.DataFrame, history: pd.DataFrame, n: int, game_minute
 
 def build_training(odds: pd.DataFrame, events: pd.DataFrame, results: pd.DataFrame, history: pd.DataFrame,
                    settings: GoldSettings, windows: Sequence[tuple[str, int]], now: datetime | None,
-                   game_minutes: int, *, cons: pd.DataFrame | None = None) -> pd.DataFrame:
+                   game_minutes: int, *, cons: pd.DataFrame | None = None,
+                   path: pd.DataFrame | None = None) -> pd.DataFrame:
     """Rows per event × as-of bucket: labels, market features at the bucket, movement and team form."""
     points = asof_points(events, odds, windows, now)
     ev = events[["canonical_event_id", "slate_date", "season", "home_team_id", "away_team_id", "status"]]
@@ -208,7 +210,7 @@ def build_training(odds: pd.DataFrame, events: pd.DataFrame, results: pd.DataFra
     res = results[["canonical_event_id", "home_score", "away_score", "winner", "margin", "total"]]
     rows = rows.merge(res, on="canonical_event_id", how="left")
     rows["home_win"] = rows["winner"].map({"home": True, "away": False, "draw": False})
-    rows = rows.merge(market_features(odds, points, settings, cons), on=["canonical_event_id", "bucket",
+    rows = rows.merge(market_features(odds, points, settings, cons, path), on=["canonical_event_id", "bucket",
                                                                          "asof_time_utc"], how="left")
     rows = rows.drop(columns=["winner"]).reset_index(drop=True)
     return pd.concat([rows, form_features(rows, history, settings.form_games, game_minutes)], axis=1)

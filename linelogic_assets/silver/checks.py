@@ -116,19 +116,26 @@ def _sided(df: pd.DataFrame) -> pd.DataFrame:
 _PAIR = ["canonical_event_id", "snapshot_time_utc", "bookmaker", "market", "participant", "line"]
 
 
+_SIDES = {"h2h": ("home", "away"), "h2h_lay": ("home", "away"), "spreads": ("home", "away"),
+          "totals": ("over", "under")}
+
+
 def odds_two_sided(i: CheckInputs) -> Outcome:
     main = _sided(i.odds)
     if main.empty:
         return Outcome(True, {"markets_checked": 0})
-    sides = main.groupby(_PAIR, dropna=False)["selection"].agg(lambda s: frozenset(s))
-    expected = {"h2h": {"home", "away"}, "h2h_lay": {"home", "away"}, "spreads": {"home", "away"},
-                "totals": {"over", "under"}}
-    market = sides.index.get_level_values("market")
-    complete = [expected[m] <= set(s) for m, s in zip(market, sides, strict=True)]
-    missing = sides[[not c for c in complete]]
-    return Outcome(missing.empty, {"markets_checked": len(sides), "one_sided": len(missing),
-                                   "examples": [dict(zip(_PAIR, map(str, k), strict=True)) | {"sides": sorted(v)}
-                                                for k, v in missing.head(5).items()]},
+    # per market quote: is each of its two expected sides among the rows (vectorised: a season is ~10^6 rows)
+    first = main["market"].map({m: a for m, (a, _) in _SIDES.items()})
+    second = main["market"].map({m: b for m, (_, b) in _SIDES.items()})
+    have = pd.DataFrame({"a": main["selection"].eq(first), "b": main["selection"].eq(second)})
+    gid = main.groupby(_PAIR, dropna=False, sort=True).ngroup().to_numpy()
+    complete = have.groupby(gid, sort=True).any().all(axis=1).to_numpy()
+    missing = np.flatnonzero(~complete)
+    first_rows = main.assign(_g=gid).drop_duplicates("_g").set_index("_g")
+    examples = [{c: str(first_rows.at[n, c]) for c in _PAIR}
+                | {"sides": sorted(set(main["selection"].to_numpy()[gid == n]))} for n in missing[:5]]
+    return Outcome(not len(missing), {"markets_checked": len(complete), "one_sided": len(missing),
+                                      "examples": examples},
                    f"{len(missing)} market quote(s) have only one side" if len(missing) else None)
 
 

@@ -13,6 +13,7 @@ import pytest
 from linelogic_assets.config import load_config
 from linelogic_assets.definitions import defs
 from linelogic_assets.gold import asof as asof_module
+from linelogic_assets.gold import checks as gold_checks
 from linelogic_assets.gold.asof import asof_points, close_source
 from linelogic_assets.gold.assets import form_history, windows
 from linelogic_assets.gold.checks import GoldInputs, no_leakage
@@ -81,6 +82,29 @@ def test_gold_partition_rebuild_replaces_its_slice(in_lake: Path) -> None:
     checks = result.get_asset_check_evaluations()
     assert len(checks) == 7 and all(c.passed for c in checks), [c.check_name for c in checks if not c.passed]
     assert gold_counts(in_lake) == before  # deleted and re-inserted, never appended
+
+
+def gold_rows(root: Path, table: str) -> pd.DataFrame:
+    with duckdb.connect(str(gold_database(root)), read_only=True) as con:
+        return con.execute(f"SELECT * FROM gold.{table} ORDER BY ALL").df()
+
+
+@pytest.mark.parametrize("asset", ["pregame_training_rows", "odds_movement_features", "market_opportunities"])
+def test_a_run_of_one_snapshot_path_dataset_builds_only_it_with_its_checks(in_lake: Path, asset: str) -> None:
+    """The three datasets on the consensus path share one step; a run of one of them (the form sensor rebuilds
+    training rows alone) builds, records and checks that one only, with the rows the shared step gives."""
+    paths = ["pregame_training_rows", "odds_movement_features", "market_opportunities"]
+    before = {t: gold_rows(in_lake, t) for t in paths}
+    job = defs.resolve_implicit_global_asset_job_def()
+    result = job.execute_in_process(asset_selection=[dg.AssetKey(asset)], partition_key=partition_key(NBA, DAYS[1]),
+                                    instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    assert {m.asset_key.path[-1] for m in result.asset_materializations_for_node("snapshot_paths")} == {asset}
+    evaluations = result.get_asset_check_evaluations()
+    assert {e.asset_key.path[-1] for e in evaluations} == {asset} and all(e.passed for e in evaluations)
+    assert [e.check_name for e in evaluations] == [c.name for c in gold_checks.CHECKS if c.asset == asset]
+    for t in paths:
+        pd.testing.assert_frame_equal(gold_rows(in_lake, t), before[t])
 
 
 def test_book_lines_metadata_names_the_close_each_event_stands_on(in_lake: Path) -> None:

@@ -10,6 +10,8 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from linelogic_assets.lake.checks import ERROR
 from linelogic_assets.lake.quarantine import Quarantine
@@ -450,3 +452,34 @@ def test_each_odds_error_check_applies_exactly_the_problems_it_guards() -> None:
         masks = odds_problems(odds(), point_bounds("nba"), NOW, check=name)
         assert set(masks) == {p for p, problem in PROBLEMS.items() if problem.check == name}
         assert not any(m.any() for m in masks.values())  # the valid partition has none
+
+
+def _one_sided_by_sets(odds_frame: pd.DataFrame) -> tuple[int, int, list[dict[str, Any]]]:
+    """`two_sided_markets` by its definition, one Python set per market quote (the check runs vectorised)."""
+    main = checks._sided(odds_frame)
+    if main.empty:
+        return 0, 0, []
+    sides = main.groupby(checks._PAIR, dropna=False)["selection"].agg(frozenset)
+    expected = {m: set(s) for m, s in checks._SIDES.items()}
+    market = sides.index.get_level_values("market")
+    missing = sides[[not expected[m] <= set(s) for m, s in zip(market, sides, strict=True)]]
+    return len(sides), len(missing), [dict(zip(checks._PAIR, map(str, k), strict=True)) | {"sides": sorted(v)}
+                                      for k, v in missing.head(5).items()]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(["E1", "E2"]), st.sampled_from(["2025-11-18T10:00", "2025-11-18T11:00"]),
+                          st.sampled_from(["draftkings", "fanduel", "betfair_ex_uk"]),
+                          st.sampled_from([("h2h", "home"), ("h2h", "away"), ("h2h", "draw"), ("spreads", "home"),
+                                           ("spreads", "away"), ("totals", "over"), ("totals", "under"),
+                                           ("h2h_lay", "home"), ("h2h_lay", "away")]),
+                          st.sampled_from([None, 3.5, -3.5, 220.5]), st.sampled_from([None, "LeBron James"])),
+                max_size=40))
+def test_two_sided_agrees_with_its_definition_on_any_mix_of_sides(rows: list[tuple]) -> None:
+    df = frame("odds_snapshot", [quote(e, snap, m, sel, point=pt, book=b, participant=who)
+                                 for e, snap, b, (m, sel), pt, who in rows])
+    out = checks.odds_two_sided(valid(odds=df))
+    checked, one_sided, examples = _one_sided_by_sets(df)
+    assert (out.metadata.get("markets_checked", 0), out.metadata.get("one_sided", 0)) == (checked, one_sided)
+    assert out.metadata.get("examples", []) == examples
+    assert out.passed == (one_sided == 0)
