@@ -7,6 +7,7 @@ import dagster as dg
 from linelogic_assets.automation import automation_sensor, follow_upstream
 from linelogic_assets.backtest.assets import backtest_assets
 from linelogic_assets.bronze.assets import bronze_assets
+from linelogic_assets.catalog import catalogued
 from linelogic_assets.gold.assets import gold_assets
 from linelogic_assets.gold.io_manager import GoldIOManager
 from linelogic_assets.jobs import JOBS
@@ -24,7 +25,9 @@ from linelogic_assets.sports import SPORT_KEYS
 install_slot_wait()  # a run waiting for a pool slot sleeps, says for what, and stops on SIGTERM (pool_slots.py)
 lake = LakeResource()
 defs = dg.Definitions(
-    assets=[*bronze_assets, *dg.map_asset_specs(follow_upstream, [*silver_assets, *gold_assets]), *backtest_assets()],
+    assets=[*dg.map_asset_specs(catalogued, bronze_assets),
+            *dg.map_asset_specs(lambda spec: catalogued(follow_upstream(spec)), [*silver_assets, *gold_assets]),
+            *backtest_assets()],
     jobs=JOBS,
     sensors=[
         *(sensor for provider in PROVIDERS if provider.sensors for sensor in provider.sensors()),
