@@ -35,13 +35,19 @@ from linelogic_assets.lake.ranges import PerSlate, Slate, SlateBuild, evaluation
 from linelogic_assets.partitions import RANGE_POLICY, sport_date_partitions
 from linelogic_assets.resources import ClockResource, LakeResource
 from linelogic_assets.silver.io_manager import read_range
+from linelogic_assets.silver.schemas import SCHEMAS as SILVER_SCHEMAS
 from linelogic_assets.sports import league_for
 
 GROUP = "gold"
 IO = "gold_io"
 _gold = dict(group_name=GROUP, partitions_def=sport_date_partitions, backfill_policy=RANGE_POLICY, io_manager_key=IO, kinds={"duckdb"},
              pool="duckdb")
-_silver = {name: dg.AssetIn(name) for name in ("odds_snapshot", "event", "event_result")}
+# gold reads the odds without their lineage columns (raw reference, run id, record hash, ingest time): those are
+# a third of a season's odds in memory, and no gold rule uses them
+GOLD_ODDS_COLUMNS = [c for c in SILVER_SCHEMAS["odds_snapshot"].names
+                     if c not in ("raw_ref", "ingest_run_id", "record_hash", "ingested_at_utc")]
+_silver = {"odds_snapshot": dg.AssetIn("odds_snapshot", metadata={"columns": GOLD_ODDS_COLUMNS}),
+           **{name: dg.AssetIn(name) for name in ("event", "event_result")}}
 _venue = {name: dg.AssetIn(name) for name in ("prediction_market", "prediction_price")}  # prediction-market venues
 
 

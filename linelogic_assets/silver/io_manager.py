@@ -8,6 +8,7 @@ each table as one dataset with partition pruning on `sport` and `date`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -30,11 +31,17 @@ def write_partition(root: Path, table: str, sport: str, day: date | str, data: p
     return replace_parquet(partition_file(root, table, sport, day), conform(table, data))
 
 
-def read_partition(root: Path, table: str, sport: str, day: date | str) -> pd.DataFrame:
+def read_partition(root: Path, table: str, sport: str, day: date | str,
+                   columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """One partition of a table (only `columns`, in the table's order, when given)."""
     path = partition_file(root, table, sport, day)
     if not path.exists():
         raise FileNotFoundError(f"silver {table} has no partition sport={sport} date={day} (materialize it first)")
-    return pq.read_table(path, schema=SCHEMAS[table]).to_pandas()
+    if columns is not None:
+        if unknown := sorted(set(columns) - set(SCHEMAS[table].names)):
+            raise KeyError(f"silver {table} has no column(s) {unknown}")
+        columns = [c for c in SCHEMAS[table].names if c in set(columns)]
+    return pq.read_table(path, schema=SCHEMAS[table], columns=columns).to_pandas()
 
 
 def read_range(root: Path, table: str, sport: str, days: list[date], where: ds.Expression | None = None) -> pd.DataFrame:
@@ -77,5 +84,8 @@ class SilverIOManager(dg.ConfigurableIOManager):
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame | dict[str, pd.DataFrame]:
         table, parts = self._where(context)
-        frames = {k: read_partition(self.lake.root, table, d["sport"], d["date"]) for k, d in parts.items()}
+        # an input may name the columns it reads (`AssetIn(metadata={"columns": [...]})`): a season range holds
+        # every partition of it in memory at once
+        columns = (context.definition_metadata or {}).get("columns")
+        frames = {k: read_partition(self.lake.root, table, d["sport"], d["date"], columns) for k, d in parts.items()}
         return next(iter(frames.values())) if len(frames) == 1 else frames
