@@ -11,7 +11,7 @@ at every snapshot time, which is the costliest thing gold computes.
 """
 
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 
 import dagster as dg
@@ -72,9 +72,26 @@ def _built(asset: str, frames: dict[str, pd.DataFrame], meta: dict[str, dict], e
     return {k: SlateBuild({asset: frames[k]}, {asset: meta[k]}, evals[k]) for k in frames}
 
 
-def _write(lake: LakeResource, asset: str):
+def _write(lake: LakeResource) -> Callable[[Slate, SlateBuild], None]:
+    """Write a built slate's frames, each to its gold table (a step of several assets writes each it built)."""
     database = gold_database(lake.root)
-    return lambda slate, build: replace_slices(database, asset, {str(slate.key): build.frames[asset]})
+
+    def write(slate: Slate, build: SlateBuild) -> None:
+        for asset, frame in build.frames.items():
+            replace_slices(database, asset, {str(slate.key): frame})
+    return write
+
+
+def _merged(parts: list[dict[str, SlateBuild]]) -> dict[str, SlateBuild]:
+    """Several assets' builds of the same slates as one build per slate."""
+    out: dict[str, SlateBuild] = {}
+    for part in parts:
+        for k, b in part.items():
+            slate = out.setdefault(k, SlateBuild({}, {}, []))
+            slate.frames.update(b.frames)
+            slate.metadata.update(b.metadata)
+            slate.checks.extend(b.checks)
+    return out
 
 
 @dg.asset(ins={"odds_snapshot": _silver["odds_snapshot"], "event": _silver["event"]},
@@ -106,7 +123,7 @@ def book_lines(context: dg.AssetExecutionContext, lake: LakeResource, clock: Clo
             out.update(_built("book_lines", frames, meta, evals))
         return out
 
-    yield from run_range(context, build, _write(lake, "book_lines"))
+    yield from run_range(context, build, _write(lake))
 
 
 @dg.asset(ins={"book_lines": dg.AssetIn("book_lines"), "odds_snapshot": _silver["odds_snapshot"],
@@ -132,7 +149,7 @@ def consensus_lines(context: dg.AssetExecutionContext, lake: LakeResource, clock
             out.update(_built("consensus_lines", frames, meta, evals))
         return out
 
-    yield from run_range(context, build, _write(lake, "consensus_lines"))
+    yield from run_range(context, build, _write(lake))
 
 
 def form_history(lake: LakeResource, sport: str, day: date, form_games: int, last: date | None = None) -> pd.DataFrame:
@@ -187,42 +204,30 @@ def snapshot_paths(context: dg.AssetExecutionContext, lake: LakeResource, clock:
             odds, events, results, cons, markets, prices = g.inputs
             lines = series_lines(odds, cfg.gold)
             path = consensus(lines)
-            built = {}
+            parts = []
             if "odds_movement_features" in chosen:
-                built["odds_movement_features"] = _movement(g, cfg, lines, path)
+                parts.append(_movement(g, cfg, lines, path))
             if "market_opportunities" in chosen:
-                built["market_opportunities"] = _opportunities(g, cfg, odds, events, markets, prices, lines, path)
+                parts.append(_opportunities(g, cfg, odds, events, markets, prices, lines, path))
             del lines  # every book's line at every snapshot is the step's largest frame: the proof below needs room
             if "pregame_training_rows" in chosen:
-                built["pregame_training_rows"] = _training(g, lake, cfg, now, lookback, odds, events, results, cons,
-                                                           path)
-            for s in g.slates:
-                k = str(s.key)
-                out[k] = SlateBuild({a: b[0][k] for a, b in built.items()}, {a: b[1][k] for a, b in built.items()},
-                                    [e for b in built.values() for e in b[2][k]])
+                parts.append(_training(g, lake, cfg, now, lookback, odds, events, results, cons, path))
+            out.update(_merged(parts))
         return out
 
-    database = gold_database(lake.root)
-
-    def write(slate: Slate, build: SlateBuild) -> None:
-        for asset, frame in build.frames.items():
-            replace_slices(database, asset, {str(slate.key): frame})
-
-    yield from run_range(context, build, write)
+    yield from run_range(context, build, _write(lake))
 
 
-Built = tuple[dict[str, pd.DataFrame], dict[str, dict], dict[str, list]]  # per slate: frames, metadata, checks
-
-
-def _movement(g: Group, cfg: IngestConfig, lines: pd.DataFrame, path: pd.DataFrame) -> Built:
+def _movement(g: Group, cfg: IngestConfig, lines: pd.DataFrame, path: pd.DataFrame) -> dict[str, SlateBuild]:
     frames = g.split(movement_features(pd.concat([book_series(lines), consensus_series(path)], ignore_index=True)))
-    return (frames, {k: row_counts(f) for k, f in frames.items()},
-            {k: _evaluations("odds_movement_features", checks.GoldInputs(cfg.gold, f), g.slate(k))
-             for k, f in frames.items()})
+    return _built("odds_movement_features", frames, {k: row_counts(f) for k, f in frames.items()},
+                  {k: _evaluations("odds_movement_features", checks.GoldInputs(cfg.gold, f), g.slate(k))
+                   for k, f in frames.items()})
 
 
 def _training(g: Group, lake: LakeResource, cfg: IngestConfig, now: datetime | None, lookback: timedelta, odds: pd.DataFrame,
-              events: pd.DataFrame, results: pd.DataFrame, cons: pd.DataFrame, path: pd.DataFrame) -> Built:
+              events: pd.DataFrame, results: pd.DataFrame, cons: pd.DataFrame, path: pd.DataFrame
+              ) -> dict[str, SlateBuild]:
     league = league_for(g.slates[0].sport)
     history = form_history(lake, league.sport_key, g.slates[0].day, cfg.gold.form_games, g.slates[-1].day)
     frame = build_training(odds, events, results, history, cfg.gold, windows(cfg), now, league.max_game_minutes,
@@ -242,11 +247,11 @@ def _training(g: Group, lake: LakeResource, cfg: IngestConfig, now: datetime | N
                    "history_games": int(history.loc[in_window, "home_score"].notna().sum())}
         evals[k] = _evaluations("pregame_training_rows", checks.GoldInputs(
             cfg.gold, f, leakage=held[k].drop(columns="canonical_event_id")), s)
-    return frames, meta, evals
+    return _built("pregame_training_rows", frames, meta, evals)
 
 
 def _opportunities(g: Group, cfg: IngestConfig, odds: pd.DataFrame, events: pd.DataFrame, markets: pd.DataFrame,
-                   prices: pd.DataFrame, lines: pd.DataFrame, path: pd.DataFrame) -> Built:
+                   prices: pd.DataFrame, lines: pd.DataFrame, path: pd.DataFrame) -> dict[str, SlateBuild]:
     # venues' quotes as of the books' snapshot points
     venues = venue_lines(markets, prices, events, snapshot_points(odds), cfg.gold)
     searched = pd.concat([lines, venues], ignore_index=True) if len(venues) else lines
@@ -258,7 +263,7 @@ def _opportunities(g: Group, cfg: IngestConfig, odds: pd.DataFrame, events: pd.D
         meta[k] = {**row_counts(f), "quotes": len(quotes[k]), "venue_quotes": len(n_venue.get(k, ())), "cells": cells}
         evals[k] = _evaluations("market_opportunities", checks.GoldInputs(
             cfg.gold, f, quotes=len(quotes[k]), cells=cells), g.slate(k))
-    return frames, meta, evals
+    return _built("market_opportunities", frames, meta, evals)
 
 
 @dg.asset(ins={"book_lines": dg.AssetIn("book_lines"), "consensus_lines": dg.AssetIn("consensus_lines")},
@@ -280,7 +285,7 @@ def clv_evaluation(context: dg.AssetExecutionContext, lake: LakeResource, book_l
                 for k, f in frames.items()}))
         return out
 
-    yield from run_range(context, build, _write(lake, "clv_evaluation"))
+    yield from run_range(context, build, _write(lake))
 
 
 @dg.asset(ins={"consensus_lines": dg.AssetIn("consensus_lines"), **_venue},
@@ -306,7 +311,7 @@ def venue_divergence(context: dg.AssetExecutionContext, lake: LakeResource, cons
             out.update(_built("venue_divergence", frames, meta, dict.fromkeys(frames, [])))
         return out
 
-    yield from run_range(context, build, _write(lake, "venue_divergence"))
+    yield from run_range(context, build, _write(lake))
 
 
 gold_assets = [book_lines, consensus_lines, snapshot_paths, clv_evaluation, venue_divergence]

@@ -38,7 +38,10 @@ QUARANTINE_WARN_SHARE = 0.01
 GAME_LENGTH = timedelta(hours=4)  # after this a game without a result is overdue
 OVERROUND = (0.02, 0.15)
 MAX_MOVE = {"spreads": 10.0, "totals": 20.0}  # points between consecutive snapshots
-TWO_WAY = ("h2h", "spreads", "totals", "h2h_lay")
+# the two-way markets and the two sides each must quote
+TWO_WAY_SIDES = {"h2h": ("home", "away"), "spreads": ("home", "away"), "totals": ("over", "under"),
+                 "h2h_lay": ("home", "away")}
+TWO_WAY = tuple(TWO_WAY_SIDES)
 
 
 @dataclass
@@ -116,17 +119,13 @@ def _sided(df: pd.DataFrame) -> pd.DataFrame:
 _PAIR = ["canonical_event_id", "snapshot_time_utc", "bookmaker", "market", "participant", "line"]
 
 
-_SIDES = {"h2h": ("home", "away"), "h2h_lay": ("home", "away"), "spreads": ("home", "away"),
-          "totals": ("over", "under")}
-
-
 def odds_two_sided(i: CheckInputs) -> Outcome:
     main = _sided(i.odds)
     if main.empty:
         return Outcome(True, {"markets_checked": 0})
     # per market quote: is each of its two expected sides among the rows (vectorised: a season is ~10^6 rows)
-    first = main["market"].map({m: a for m, (a, _) in _SIDES.items()})
-    second = main["market"].map({m: b for m, (_, b) in _SIDES.items()})
+    first = main["market"].map({m: a for m, (a, _) in TWO_WAY_SIDES.items()})
+    second = main["market"].map({m: b for m, (_, b) in TWO_WAY_SIDES.items()})
     have = pd.DataFrame({"a": main["selection"].eq(first), "b": main["selection"].eq(second)})
     gid = main.groupby(_PAIR, dropna=False, sort=True).ngroup().to_numpy()
     complete = have.groupby(gid, sort=True).any().all(axis=1).to_numpy()

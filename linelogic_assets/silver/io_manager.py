@@ -38,9 +38,10 @@ def read_partition(root: Path, table: str, sport: str, day: date | str,
     if not path.exists():
         raise FileNotFoundError(f"silver {table} has no partition sport={sport} date={day} (materialize it first)")
     if columns is not None:
-        if unknown := sorted(set(columns) - set(SCHEMAS[table].names)):
+        wanted = set(columns)
+        if unknown := sorted(wanted - set(SCHEMAS[table].names)):
             raise KeyError(f"silver {table} has no column(s) {unknown}")
-        columns = [c for c in SCHEMAS[table].names if c in set(columns)]
+        columns = [c for c in SCHEMAS[table].names if c in wanted]
     return pq.read_table(path, schema=SCHEMAS[table], columns=columns).to_pandas()
 
 

@@ -460,7 +460,7 @@ def _one_sided_by_sets(odds_frame: pd.DataFrame) -> tuple[int, int, list[dict[st
     if main.empty:
         return 0, 0, []
     sides = main.groupby(checks._PAIR, dropna=False)["selection"].agg(frozenset)
-    expected = {m: set(s) for m, s in checks._SIDES.items()}
+    expected = {m: set(s) for m, s in checks.TWO_WAY_SIDES.items()}
     market = sides.index.get_level_values("market")
     missing = sides[[not expected[m] <= set(s) for m, s in zip(market, sides, strict=True)]]
     return len(sides), len(missing), [dict(zip(checks._PAIR, map(str, k), strict=True)) | {"sides": sorted(v)}
