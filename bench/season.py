@@ -6,7 +6,8 @@
    dagster.yaml) with a code location of the production assets without sensors (bench/season_defs.py). The
    backfill policy makes it one range run for the season. Timed from submission to the backfill's end.
 2. Baseline, in the same command: the pure compute of the same functions in one process: `rebuild_job`
-   executed in process over the same range (no daemon, no run launcher, an in-memory instance).
+   executed in process over the same range (no daemon, no run launcher, an in-memory instance, and without the
+   output capture `execute_in_process` adds, which keeps every step's outputs to the run's end).
    Both start from no silver and no gold (deleted first); each runs in its own process, so the peak RSS
    (VmHWM; for the daemon, sampled over every process it started, the run worker's being the largest) is
    the build's alone. The daemon's time ends when the last run ends (the data is in place); the backfill's
@@ -62,13 +63,24 @@ def keys_of(days: list[date]) -> tuple[str, str, list[str]]:
 def child_compute(start: str, end: str) -> None:
     """The baseline: the same job in this one process, over the range."""
     import dagster as dg
+    from dagster._core.definitions.job_base import InMemoryJob
+    from dagster._core.execution.execute_in_process import core_execute_in_process, merge_run_tags
 
     from linelogic_assets.definitions import defs
 
+    # `execute_in_process` as it is, but for the output capture it always turns on (every step's outputs kept
+    # in memory to the run's end, for `output_for_node`): a season's range outputs are ~0.8 GB that no real
+    # run holds, so the baseline's peak RSS would be the harness's, not the build's
+    job = defs.resolve_job_def("rebuild_job")
+    tags = dict(zip(RANGE_TAGS, (start, end), strict=True))
+    ephemeral = job.as_ephemeral_job(resource_defs={}, input_values={})
     t = time.perf_counter()
-    result = defs.resolve_job_def("rebuild_job").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), tags=dict(zip(RANGE_TAGS, (start, end), strict=True)),
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}}, raise_on_error=False)
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = core_execute_in_process(
+            job=InMemoryJob(job_def=ephemeral), instance=instance, output_capturing_enabled=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}}, raise_on_error=False,
+            run_tags=merge_run_tags(job_def=job, partition_key=None, tags=tags, asset_selection=None,
+                                    instance=instance, run_config=None), run_id=None, asset_selection=frozenset())
     seconds = time.perf_counter() - t
     steps = {e.step_key: e.event_specific_data.duration_ms / 1000 for e in result.all_events
              if e.event_type_value == "STEP_SUCCESS"}

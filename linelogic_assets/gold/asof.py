@@ -94,20 +94,27 @@ def quotes_asof(odds: pd.DataFrame, points: pd.DataFrame, *, max_age: timedelta 
     out_cols = [*points.columns, *[c for c in odds.columns if c not in points.columns]]
     if odds.empty or points.empty:
         return pd.DataFrame(columns=out_cols)
-    snaps = odds[[*MARKET_KEY, "snapshot_time_utc"]].drop_duplicates()
+    # one integer per book × market of an event: the joins below then match on a number, not on three strings
+    odds = odds.assign(_market=_codes(odds[MARKET_KEY]))
+    snaps = odds[["_market", "snapshot_time_utc"]].drop_duplicates()
     points = points.assign(asof_time_utc=points["asof_time_utc"].astype(snaps["snapshot_time_utc"].dtype))
-    combos = points[["canonical_event_id", "asof_time_utc", *carried]].merge(
-        snaps[MARKET_KEY].drop_duplicates(), on="canonical_event_id")
+    markets = odds[["canonical_event_id", "_market"]].drop_duplicates("_market")
+    combos = points[["canonical_event_id", "asof_time_utc", *carried]].merge(markets, on="canonical_event_id")
     found = pd.merge_asof(
         combos.sort_values("asof_time_utc"), snaps.sort_values("snapshot_time_utc"),
-        left_on="asof_time_utc", right_on="snapshot_time_utc", by=MARKET_KEY,
+        left_on="asof_time_utc", right_on="snapshot_time_utc", by="_market",
         direction="backward", allow_exact_matches=True)  # at or before, never after
     found = found.dropna(subset=["snapshot_time_utc"])
     if max_age is not None:
         found = found[found["asof_time_utc"] - found["snapshot_time_utc"] <= max_age]
-    rows = found.merge(odds.drop(columns=[c for c in carried if c in odds.columns]),
-                       on=[*MARKET_KEY, "snapshot_time_utc"])
+    rows = found.merge(odds.drop(columns=[c for c in (*carried, "canonical_event_id") if c in odds.columns]),
+                       on=["_market", "snapshot_time_utc"])
     return rows[out_cols].reset_index(drop=True)
+
+
+def _codes(keys: pd.DataFrame) -> np.ndarray:
+    """A code per distinct row of `keys` (a missing value is a value of its own, as a merge on them treats it)."""
+    return keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
 
 
 def prices_asof(cells: pd.DataFrame, prices: pd.DataFrame, sources: tuple[str, ...], max_age: timedelta,

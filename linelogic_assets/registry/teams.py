@@ -76,6 +76,8 @@ class TeamIndex:
 
     def __init__(self, league: str, extra_aliases: dict[str, str] | None = None) -> None:
         self.teams = teams_for(league)
+        # what the index is built from (the registry's teams are code): equal keys resolve alike
+        self.key = (league, tuple(sorted((extra_aliases or {}).items())))
         self.by_id = {t.id: t for t in self.teams}
         self.by_provider_id: dict[str, dict[int, Team]] = {}  # provider → its team id → team
         for t in self.teams:

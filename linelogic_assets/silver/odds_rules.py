@@ -144,7 +144,9 @@ def _flag(x: Any) -> np.ndarray:
 
 def _after(x: Any, limit: datetime) -> np.ndarray:
     if isinstance(x, pd.Series):  # naive times are read as UTC (ids_and_times reports them as not UTC)
-        return (pd.to_datetime(x, utc=True) > pd.Timestamp(limit)).to_numpy()
+        if not isinstance(x.dtype, pd.DatetimeTZDtype):  # a stored table's times are UTC already: no parse
+            x = pd.to_datetime(x, utc=True)
+        return (x > pd.Timestamp(limit)).to_numpy()
     x = _arrow(x)
     if x.type != TS:
         x = pc.cast(x, TS, safe=False)

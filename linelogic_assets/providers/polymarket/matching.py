@@ -45,7 +45,7 @@ def match_markets(markets: pd.DataFrame, events: pd.DataFrame, index: TeamIndex,
     matched: list[pd.DataFrame] = []
     quarantined: list[pd.DataFrame] = []
     links: list[dict] = []
-    candidates = _events(events)
+    candidates = candidate_events(events)
     for eid, group in markets.groupby("provider_event_id", sort=True, dropna=False):
         found = _match_group(group, candidates, index)
         if isinstance(found, str):
@@ -72,7 +72,7 @@ def match_markets(markets: pd.DataFrame, events: pd.DataFrame, index: TeamIndex,
     return MarketMatch(matched_frame, quarantined_frame, typed("event_provider_map", pd.DataFrame(links)))
 
 
-def _events(events: pd.DataFrame) -> pd.DataFrame:
+def candidate_events(events: pd.DataFrame) -> pd.DataFrame:
     """The canonical events with their start as aware UTC (`commence_time_utc`, or `start_time_utc`)."""
     start_col = "commence_time_utc" if "commence_time_utc" in events.columns else "start_time_utc"
     out = events[["canonical_event_id", "league", "home_team_id", "away_team_id"]].copy()

@@ -10,8 +10,10 @@
 
 
 import json
+from collections import OrderedDict
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -37,7 +39,7 @@ from linelogic_assets.providers.polymarket.assets import (
     polymarket_events,
     polymarket_prices_history,
 )
-from linelogic_assets.providers.polymarket.matching import MarketMatch, match_markets
+from linelogic_assets.providers.polymarket.matching import MarketMatch, candidate_events, match_markets
 from linelogic_assets.providers.polymarket.normalise import book_rows, history_rows, market_rows
 from linelogic_assets.providers.polymarket.retention import due_tokens
 from linelogic_assets.providers.polymarket.schemas import (
@@ -54,12 +56,52 @@ SUM_TOLERANCE = 0.05  # the two sides' mids of one market sum to 1 within this (
 _part = dict(group_name="silver", partitions_def=sport_date_partitions, backfill_policy=RANGE_POLICY, io_manager_key="silver_io", kinds={"parquet"})
 
 
+# A slate's match, kept for the process: `silver_events` (its links) and `prediction_market` (its market rows) of
+# one run read the same listings against the same events, so the second is served the first's result. The key
+# is everything the match reads: the events, the team index and each listing file (its reference, size and
+# modification time, so even a file rewritten in place is read again).
+_MATCHES: OrderedDict[tuple, tuple[MarketMatch, list[dict]]] = OrderedDict()
+MATCHES_KEPT = 512  # more than a season's slates of one sport (a range run asks for each twice, in two steps)
+
+
 def match_slate(store: BronzeStore, league: League, day: date, events: pd.DataFrame, index: TeamIndex,
                 quarantine: Quarantine) -> MarketMatch:
     """The slate's game markets matched to its canonical events (a listing that cannot be read is quarantined).
     The links' `created_at` is the first listing's snapshot time, so a rebuild writes the same rows."""
+    responses = partition_responses(store, NAME, league.sport_key, day, ("events",))
+    key = (str(store.root), league.sport_key, day, index.key, _events_key(events),
+           tuple((r.raw_ref, r.valid_json, r.snapshot_time, r.ingested_at, *_stamp(r.path)) for r in responses))
+    if key not in _MATCHES:
+        own = Quarantine(quarantine.sport, quarantine.table)
+        _MATCHES[key] = (_match(responses, league, day, events, index, own), own.records)
+        while len(_MATCHES) > MATCHES_KEPT:
+            _MATCHES.popitem(last=False)
+    _MATCHES.move_to_end(key)
+    match, records = _MATCHES[key]
+    quarantine.records.extend({**r, "sport": quarantine.sport, "table": quarantine.table} for r in records)
+    return MarketMatch(*(frame.copy() for frame in match))
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+    except OSError:  # a missing file: the match reads it and says so
+        return -1, -1
+    return st.st_size, st.st_mtime_ns
+
+
+def _events_key(events: pd.DataFrame) -> tuple:
+    """The canonical events as the matcher reads them, whatever the frame's dtypes (built, or read back)."""
+    ev = candidate_events(events)
+    start = ev["start"].astype("datetime64[ns, UTC]").astype("int64")
+    return tuple(zip(*(ev[c].astype(str) for c in ("canonical_event_id", "league", "home_team_id", "away_team_id")),
+                     start, strict=True))
+
+
+def _match(responses: list, league: League, day: date, events: pd.DataFrame, index: TeamIndex,
+           quarantine: Quarantine) -> MarketMatch:
     frames, seen = [], []
-    for r, bodies in decoded(partition_responses(store, NAME, league.sport_key, day, ("events",)), quarantine):
+    for r, bodies in decoded(responses, quarantine):
         if (t := r.snapshot_time or r.ingested_at) is not None:
             seen.append(t)
         for body in bodies:

@@ -208,3 +208,44 @@ def test_a_closed_market_whose_stored_history_is_empty_fails_the_retention_check
     assert "lost" in out.description
     whole = prices.assign(source="history")
     assert history_retained({"due": [], "markets": markets, "prices": whole}).passed  # t3 is still open
+
+
+def test_a_slates_match_is_computed_once_for_links_and_markets_and_again_when_an_input_changes(
+        tmp_path, monkeypatch) -> None:
+    """`silver_events` (links) and `prediction_market` (rows) of one run match a slate once; the result equals a
+    fresh match, each caller gets its own quarantine records, and a changed listing, events or index is re-read."""
+    from linelogic_assets.providers.polymarket import silver
+
+    start, _ = NBA.slate_bounds_utc(DAY)
+    store = collect(tmp_path, World(start + timedelta(hours=20)), DAY, "pre")
+    events = canonical_events(DAY)
+    # a listing of another shape: quarantined by the match itself, for each caller
+    bad = store.open(provider="polymarket", sport=NBA.sport_key, day=DAY, run_id="bad-events", endpoint="events",
+                     source="simulator")
+    bad.add_raw(b'{"unexpected": 1}', valid_json=True, extra={"snapshot_timestamp": start.isoformat()})
+    bad.close()
+    calls = []
+    monkeypatch.setattr(silver, "_MATCHES", type(silver._MATCHES)())
+    real = silver._match
+    monkeypatch.setattr(silver, "_match", lambda *a: calls.append(a) or real(*a))
+
+    links = silver.event_links(store, NBA, DAY, events, TeamIndex("nba"))
+    q = Quarantine(NBA.sport_key, "prediction_market")
+    markets = silver.build_markets(store, NBA, DAY, events.astype({"commence_time_utc": "datetime64[us, UTC]"}),
+                                   TeamIndex("nba"), q, 0.03)  # the events as read back from Parquet
+    assert len(calls) == 1
+    assert [(r["table"], r["kind"]) for r in q.records] == [("prediction_market", "response")]
+    fresh_q = Quarantine(NBA.sport_key, "prediction_market")
+    fresh = real(silver.partition_responses(store, "polymarket", NBA.sport_key, DAY, ("events",)), NBA, DAY, events,
+                 TeamIndex("nba"), fresh_q)
+    pd.testing.assert_frame_equal(links, fresh.provider_map)
+    assert set(markets["token_id"]) == set(fresh.matched["token_id"]) and q.records == fresh_q.records
+
+    moved = events.assign(commence_time_utc=events["commence_time_utc"] + pd.Timedelta(minutes=30))
+    silver.event_links(store, NBA, DAY, moved, TeamIndex("nba"))
+    silver.event_links(store, NBA, DAY, events, TeamIndex("nba", {"Sixers": "nba-phi"}))
+    assert len(calls) == 3
+    listing = next(p for p in tmp_path.rglob("response_*.json") if "bad-events" in str(p))
+    listing.write_bytes(b'{"still": "not a listing"}')  # rewritten in place: read again, never served stale
+    silver.event_links(store, NBA, DAY, events, TeamIndex("nba"))
+    assert len(calls) == 4
