@@ -117,6 +117,12 @@ def _codes(keys: pd.DataFrame) -> np.ndarray:
     return keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
 
 
+def sorted_codes(keys: pd.DataFrame) -> np.ndarray:
+    """`_codes` numbered in the rows' sort order (missing last, as `sort_values` puts them): sorting by the
+    code sorts as by the columns themselves."""
+    return keys.groupby(list(keys.columns), sort=True, dropna=False).ngroup().to_numpy()
+
+
 def prices_asof(cells: pd.DataFrame, prices: pd.DataFrame, sources: tuple[str, ...], max_age: timedelta,
           columns: dict[str, str]) -> pd.DataFrame:
     """The as-of rule for a token's price series, row-aligned with `cells` (token_id, asof_time_utc): each

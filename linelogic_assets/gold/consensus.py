@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from linelogic_assets.config import GoldSettings
-from linelogic_assets.gold.asof import quotes_asof, snapshot_points
+from linelogic_assets.gold.asof import quotes_asof, snapshot_points, sorted_codes
 from linelogic_assets.gold.schemas import GOLD_SCHEMAS
 from linelogic_assets.odds_math import METHODS, devig_groups
 from linelogic_assets.registry.books import SHARP_BOOKS, is_exchange
@@ -39,7 +39,9 @@ def line_key(df: pd.DataFrame) -> pd.Series:
     """The line a quote belongs to: its point, with a spread's away point negated (home −3.5 ↔ away +3.5);
     NaN for h2h. + 0.0 turns a pick'em's −0.0 into 0.0 so both sides share one line."""
     point = df["point"].astype(float)
-    flip = df["market"].str.contains("spread", regex=False) & df["selection"].eq("away")
+    market = df["market"]
+    spread = market.isin([m for m in market.unique() if isinstance(m, str) and "spread" in m])  # per name, not row
+    flip = spread & df["selection"].eq("away")
     return point.where(~flip, -point) + 0.0
 
 
@@ -49,15 +51,17 @@ def book_lines(quotes: pd.DataFrame, settings: GoldSettings) -> pd.DataFrame:
                & quotes["selection"].isin(list(POSITION))]
     # one line per book and market: a book listing alternate lines in a main market keeps the line
     # closest to even money (its main line), both sides from that same line
-    q = q.assign(_line=line_key(q).fillna(0.0), _tilt=(1.0 / q["price"] - 0.5).abs())
-    tilt = q.groupby([*BOOK_KEY, "_line"], sort=False)["_tilt"].transform("max")
-    q = q.assign(_tilt=tilt).sort_values([*BOOK_KEY, "_tilt", "_line", "selection"])
-    main = q.drop_duplicates(BOOK_KEY)[[*BOOK_KEY, "_line"]]
-    q = q.merge(main, on=[*BOOK_KEY, "_line"]).drop_duplicates([*BOOK_KEY, "selection"])
+    # one integer per book × market × as-of point, in the key's sort order: the grouping, sorting and joins below
+    # then work on a number instead of five columns (three of them strings), in the same order
+    q = q.assign(_book=sorted_codes(q[BOOK_KEY]), _line=line_key(q).fillna(0.0), _tilt=(1.0 / q["price"] - 0.5).abs())
+    tilt = q.groupby(["_book", "_line"], sort=False)["_tilt"].transform("max")
+    q = q.assign(_tilt=tilt).sort_values(["_book", "_tilt", "_line", "selection"])
+    main = q.drop_duplicates("_book")[["_book", "_line"]]
+    q = q.merge(main, on=["_book", "_line"]).drop_duplicates(["_book", "selection"])
     q = q.drop(columns=["_line", "_tilt"]).reset_index(drop=True)
     if q.empty:
-        return _empty_lines(q)
-    group = q.groupby(BOOK_KEY, sort=False).ngroup().to_numpy()
+        return _empty_lines(q.drop(columns="_book"))
+    group = pd.factorize(q["_book"])[0]  # markets numbered in order of appearance
     pos = q["selection"].map(POSITION).to_numpy()
     # two-way, or h2h with a draw; both sides share one line already, but a spread or total needs its point
     h2h = q["market"].eq("h2h").groupby(group).first().to_numpy()
@@ -75,9 +79,10 @@ def book_lines(quotes: pd.DataFrame, settings: GoldSettings) -> pd.DataFrame:
     out["fair_prob"] = out[f"fair_prob_{settings.fair_method}"]
     out["quote_age_seconds"] = (out["asof_time_utc"] - out["snapshot_time_utc"]).dt.total_seconds()
     out["is_sharp"] = out["bookmaker"].isin(SHARP_BOOKS)
-    out["is_exchange"] = out["bookmaker"].map(is_exchange).astype(bool)
+    books = out["bookmaker"].unique()
+    out["is_exchange"] = out["bookmaker"].map(dict(zip(books, map(is_exchange, books), strict=True))).astype(bool)
     out["complete"] = out["overround"].notna()
-    out["outlier"] = _outliers(out, settings)
+    out["outlier"] = _outliers(out, group, settings)
     return out
 
 
@@ -98,18 +103,17 @@ def _empty_lines(q: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(columns=cols)
 
 
-def _outliers(lines: pd.DataFrame, settings: GoldSettings) -> np.ndarray:
-    first = lines[lines["complete"] & lines["selection"].map(POSITION).eq(0)]
+def _outliers(lines: pd.DataFrame, book: np.ndarray, settings: GoldSettings) -> np.ndarray:
+    """Per line, whether its book's market is an outlier in its cell; `book` numbers the lines' BOOK_KEY."""
+    is_first = (lines["complete"] & lines["selection"].map(POSITION).eq(0)).to_numpy()
+    first = lines[is_first]
     x = first["fair_prob"]
-    cell = first.groupby(CELL_KEY, sort=False)["fair_prob"]
-    med = cell.transform("median")
-    mad = (x - med).abs().groupby([first[k] for k in CELL_KEY], sort=False).transform("median")
+    cell = first.groupby(CELL_KEY, sort=False).ngroup().to_numpy()  # -1: a key with a gap, in no cell
+    med = x.groupby(cell, sort=False).transform("median").where(cell >= 0)
+    mad = (x - med).abs().groupby(cell, sort=False).transform("median")
     limit = settings.trim_mads * np.maximum(1.4826 * mad, settings.trim_floor)
-    bad = first.loc[(x - med).abs() > limit, BOOK_KEY].drop_duplicates()
-    if bad.empty:
-        return np.zeros(len(lines), dtype=bool)
-    flagged = lines[BOOK_KEY].merge(bad.assign(_bad=1), on=BOOK_KEY, how="left")["_bad"]
-    return flagged.notna().to_numpy()
+    bad = book[is_first][((x - med).abs() > limit).to_numpy()]  # a book's market is dropped whole, both sides
+    return np.isin(book, bad)
 
 
 def _iqr(s: pd.core.groupby.SeriesGroupBy) -> pd.Series:
@@ -121,7 +125,10 @@ def consensus(lines: pd.DataFrame) -> pd.DataFrame:
     key = [*CELL_KEY, "commence_time_utc", "selection"]
     if lines.empty:  # a slate with no quote yet: every column, no row
         return pd.DataFrame(columns=GOLD_SCHEMAS["consensus_lines"].names)
-    g = lines.groupby(key, sort=False, dropna=False)
+    # one integer per consensus row (in order of appearance): the aggregations group on it, not on six columns
+    cell = lines.groupby(key, sort=False, dropna=False).ngroup().to_numpy()
+    lines = lines.assign(_cell=cell)
+    g = lines.groupby("_cell", sort=False)
     out = pd.DataFrame({
         "n_books": g["bookmaker"].nunique(),
         "price_mean": g["price"].mean(), "price_median": g["price"].median(), "price_std": g["price"].std(),
@@ -131,16 +138,18 @@ def consensus(lines: pd.DataFrame) -> pd.DataFrame:
         "oldest_snapshot_utc": g["snapshot_time_utc"].min(), "latest_snapshot_utc": g["snapshot_time_utc"].max(),
     })
     done = lines[lines["complete"]]
-    fair = done.groupby(key, sort=False, dropna=False)[[*FAIR_COLS, "fair_prob"]].mean()
-    kept = done[~done["outlier"]].groupby(key, sort=False, dropna=False)
+    fair = done.groupby("_cell", sort=False)[[*FAIR_COLS, "fair_prob"]].mean()
+    kept = done[~done["outlier"]].groupby("_cell", sort=False)
     trimmed = pd.DataFrame({"trimmed_n_books": kept["bookmaker"].nunique(),
                             "trimmed_price_mean": kept["price"].mean(), "trimmed_fair_prob": kept["fair_prob"].mean()})
     sharp_rows = done[done["is_sharp"]]
-    sharp_g = sharp_rows.groupby(key, sort=False, dropna=False)
-    books = sharp_rows.groupby([*key, "bookmaker"], sort=True, dropna=False).size().reset_index()
-    sharp = pd.DataFrame({"sharp_books": books.groupby(key, sort=False, dropna=False)["bookmaker"].agg(",".join),
+    sharp_g = sharp_rows.groupby("_cell", sort=False)
+    books = sharp_rows[["_cell", "bookmaker"]].drop_duplicates().sort_values(["_cell", "bookmaker"])  # names sorted
+    sharp = pd.DataFrame({"sharp_books": books.groupby("_cell", sort=False)["bookmaker"].agg(",".join),
                           "sharp_point": sharp_g["point"].median(), "sharp_fair_prob": sharp_g["fair_prob"].mean()})
-    out = out.join(fair).join(trimmed).join(sharp).reset_index()
+    stats = out.join(fair).join(trimmed).join(sharp)
+    keys = lines.drop_duplicates("_cell")[key]  # each row's key, in the same order of appearance
+    out = pd.concat([keys.reset_index(drop=True), stats.reset_index(drop=True)], axis=1)
     out["fair_price"] = 1.0 / out["fair_prob"]
     out["sharp_fair_price"] = 1.0 / out["sharp_fair_prob"]
     out["trimmed_n_books"] = out["trimmed_n_books"].fillna(0)
