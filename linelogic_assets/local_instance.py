@@ -10,9 +10,9 @@ first out), so an event costs about 2 ms; everything else is Dagster's own stora
 
 What stays as it was:
 - durability: the same WAL journal and synchronous mode; a commit is on disk when it returns;
-- the UI's live run log: Dagster watches a run's `<run_id>.db` for changes, and a kept connection leaves the
-  writes in the `-wal` file, so a write to a run shard is checkpointed into the file at once (passive: it never
-  waits on a reader);
+- the UI's live run log: Dagster watches a run's `<run_id>.db` for changes, and a kept connection leaves its
+  writes in the `-wal` file (checkpointed into the `.db` only now and then), so the watcher here is woken by
+  either file;
 - processes: an engine belongs to the process that made it (a forked child makes its own), and the storage's
   lock still lets one thread at a time use a connection.
 """
@@ -27,16 +27,19 @@ from contextlib import contextmanager
 import yaml
 from dagster import DagsterInstance
 from dagster._core.instance.ref import InstanceRef
+from dagster._core.storage.event_log.base import EventHandlerFn
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
-    INDEX_SHARD_NAME,
     SQLITE_BUSY_TIMEOUT_SECONDS,
     SqliteEventLogStorage,
+    SqliteEventLogStorageWatchdog,
 )
 from dagster._core.storage.sqlite_storage import DagsterSqliteStorage, _event_logs_directory
 from dagster._serdes import ConfigurableClassData
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
+from watchdog.events import FileSystemEvent
+from watchdog.observers import Observer
 
 KEPT_ENGINES = 16  # the index plus the run shards in use: a webserver reading many runs holds no more files open
 
@@ -45,6 +48,7 @@ class KeptConnectionEventLogStorage(SqliteEventLogStorage):
     """Dagster's run-sharded SQLite event log, each database's connection kept open for the process."""
 
     _engines: OrderedDict[tuple[int, str], Engine] | None = None
+    _tables: set[str] | None = None
 
     @classmethod
     def from_config_value(cls, inst_data: ConfigurableClassData | None, config_value: Mapping
@@ -75,20 +79,41 @@ class KeptConnectionEventLogStorage(SqliteEventLogStorage):
             if shard not in self._initialized_dbs:
                 self._initdb(engine)
                 self._initialized_dbs.add(shard)
-            with engine.connect() as conn:
-                raw = conn.connection.dbapi_connection
-                before = raw.total_changes
-                with conn.begin():
-                    yield conn
-                if shard != INDEX_SHARD_NAME and raw.total_changes != before:
-                    # the run's watchers (the UI's live log) wait for its .db file to change
-                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            with engine.connect() as conn, conn.begin():
+                yield conn
+
+    def has_table(self, table_name: str) -> bool:
+        """Dagster asks before every check result whether the index has the asset-check tables (a new engine
+        each time); a table once there stays there."""
+        if self._tables is None:
+            self._tables = set()
+        if table_name not in self._tables and super().has_table(table_name):
+            self._tables.add(table_name)
+        return table_name in self._tables
+
+    def watch(self, run_id: str, cursor: str | None, callback: EventHandlerFn) -> None:
+        if not self._obs:
+            self._obs = Observer()
+            self._obs.start()
+        watchdog = WalAwareWatchdog(self, run_id, callback, cursor)
+        self._watchers[run_id][callback] = (watchdog, self._obs.schedule(watchdog, self._base_dir, recursive=True))
 
     def dispose(self) -> None:
         super().dispose()
         for engine in (self._engines or {}).values():
             engine.dispose()
         self._engines = OrderedDict()
+
+
+class WalAwareWatchdog(SqliteEventLogStorageWatchdog):
+    """Dagster's watcher of a run's events, woken by a change to its `.db` file or to its `-wal` file."""
+
+    @property
+    def patterns(self) -> list[str]:
+        return [self._log_path, f"{self._log_path}-wal"]
+
+    def on_modified(self, event: FileSystemEvent) -> None:
+        self._process_log()
 
 
 class LocalSqliteStorage(DagsterSqliteStorage):

@@ -22,7 +22,7 @@ from linelogic_assets.gold import checks
 from linelogic_assets.gold.asof import asof_points, close_source, snapshot_points
 from linelogic_assets.gold.clv import clv_evaluation as clv_rows
 from linelogic_assets.gold.consensus import consensus, lines_asof, series_lines
-from linelogic_assets.gold.io_manager import gold_database, replace_slices
+from linelogic_assets.gold.io_manager import gold_database, replace_slices, table_metadata
 from linelogic_assets.gold.movement import book_series, consensus_series, movement_features
 from linelogic_assets.gold.opportunities import market_opportunities as opportunities
 from linelogic_assets.gold.opportunities import searched_cells
@@ -99,7 +99,7 @@ def _merged(parts: list[dict[str, SlateBuild]]) -> dict[str, SlateBuild]:
           description="Each book's last pregame quote at or before each as-of bucket (OPEN, T-6h, T-60m, T-15m, "
           "CLOSE), with implied and devigged fair probabilities per method and the outlier flag. Metadata "
           "`close_source` counts the events whose CLOSE is the CLOSE window's snapshot and those whose CLOSE fell "
-          "back to an earlier one (with the oldest age).", **_gold)
+          "back to an earlier one (with the oldest age).", metadata=table_metadata("book_lines"), **_gold)
 def book_lines(context: dg.AssetExecutionContext, lake: LakeResource, clock: ClockResource,
                odds_snapshot: PerSlate, event: PerSlate) -> Iterator:
     cfg, now = lake.config, clock.run_now(context)
@@ -131,7 +131,7 @@ def book_lines(context: dg.AssetExecutionContext, lake: LakeResource, clock: Clo
           check_specs=_specs("consensus_lines"),
           description="Consensus per event × market × selection × bucket: mean/median price and point, IQR and "
           "std across books, fair probability per devig method, outlier-trimmed and sharp-only fair prices.",
-          **_gold)
+          metadata=table_metadata("consensus_lines"), **_gold)
 def consensus_lines(context: dg.AssetExecutionContext, lake: LakeResource, clock: ClockResource,
                     book_lines: PerSlate, odds_snapshot: PerSlate, event: PerSlate) -> Iterator:
     cfg, now = lake.config, clock.run_now(context)
@@ -179,7 +179,8 @@ _PATH_DEPS = {  # what each of the three reads: the asset graph keeps each one's
 
 
 @dg.multi_asset(
-    outs={name: dg.AssetOut(io_manager_key=IO, kinds={"duckdb"}, description=text, is_required=False)
+    outs={name: dg.AssetOut(io_manager_key=IO, kinds={"duckdb"}, description=text, is_required=False,
+                            metadata=table_metadata(name))
           for name, text in _PATH_OUTS.items()},
     ins={"consensus_lines": dg.AssetIn("consensus_lines"), **_silver, **_venue},
     internal_asset_deps={name: {dg.AssetKey(d) for d in deps} for name, deps in _PATH_DEPS.items()},
@@ -270,7 +271,7 @@ def _opportunities(g: Group, cfg: IngestConfig, odds: pd.DataFrame, events: pd.D
           check_specs=_specs("clv_evaluation"),
           description="Every book's price at every bucket against the closing fair probability (sharp close when "
           "Pinnacle/Circa quoted, else the consensus close): CLV % and, for spreads/totals, points gained.",
-          **_gold)
+          metadata=table_metadata("clv_evaluation"), **_gold)
 def clv_evaluation(context: dg.AssetExecutionContext, lake: LakeResource, book_lines: PerSlate,
                    consensus_lines: PerSlate) -> Iterator:
     cfg = lake.config
@@ -291,7 +292,7 @@ def clv_evaluation(context: dg.AssetExecutionContext, lake: LakeResource, book_l
 @dg.asset(ins={"consensus_lines": dg.AssetIn("consensus_lines"), **_venue},
           description="Prediction-market probability minus the sportsbooks' devigged fair probability (sharp at the "
           "same point, else the trimmed consensus) at each as-of bucket, with the venue's bid, ask and taker odds.",
-          **_gold)
+          metadata=table_metadata("venue_divergence"), **_gold)
 def venue_divergence(context: dg.AssetExecutionContext, lake: LakeResource, consensus_lines: PerSlate,
                      prediction_market: PerSlate, prediction_price: PerSlate) -> Iterator:
     age = timedelta(minutes=lake.config.gold.max_quote_age_minutes)

@@ -37,6 +37,12 @@ def column_schema(table: str) -> dg.TableSchema:
                                    for f in GOLD_SCHEMAS[table]])
 
 
+def table_metadata(table: str) -> dict:
+    """A gold asset's definition metadata: its columns and where it lives. On the definition, not on each
+    materialization: a range run records one materialization per partition, and the schema is the same."""
+    return {"dagster/column_schema": column_schema(table), "dagster/table_name": f"{SCHEMA}.{table}"}
+
+
 def _where(keys: list[str]) -> tuple[str, list]:
     """The one rule selecting partition keys' slices: a WHERE clause (with its parameters), a term per sport.
     Deletes and reads use it alike; a filtered scan keeps the stored (insertion) order, a join would not."""
@@ -116,8 +122,6 @@ class GoldIOManager(dg.ConfigurableIOManager):
         if frames is None or set(frames) != set(keys):
             raise TypeError(f"gold {table}: a range output must map each partition key of the range to its frame")
         replace_slices(self._db(), table, frames)
-        context.add_output_metadata({"dagster/column_schema": column_schema(table),
-                                     "dagster/table_name": f"{SCHEMA}.{table}"})
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame | dict[str, pd.DataFrame]:
         table, keys = context.asset_key.path[-1], sorted(str(k) for k in context.asset_partition_keys)

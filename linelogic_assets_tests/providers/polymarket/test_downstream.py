@@ -77,8 +77,10 @@ def test_market_opportunities_searches_the_venues_quotes_but_judges_by_the_books
     assert seen["judged_by_books"]  # the consensus it is judged by is the sportsbooks' alone
     divergence = meta["venue_divergence"]
     assert divergence["rows"].value > 0 and divergence["dagster/row_count"].value == divergence["rows"].value
-    columns = divergence["dagster/column_schema"].schema.columns
-    assert columns and all(c.description for c in columns)  # the UI's column schema says what each one means
+    # the UI's column schema says what each column means: on the definition, shown on the asset's page
+    spec = defs.resolve_assets_def("venue_divergence").get_asset_spec(dg.AssetKey("venue_divergence"))
+    columns = spec.metadata["dagster/column_schema"].columns
+    assert columns and all(c.description for c in columns)
 
 
 def test_a_strategy_bets_a_prediction_market_at_its_taker_odds_on_the_best_ask(venue_lake, capsys) -> None:
