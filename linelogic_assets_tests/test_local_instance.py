@@ -108,3 +108,35 @@ def test_engines_are_bounded_and_belong_to_their_process(tmp_path: Path) -> None
     assert all(pid == __import__("os").getpid() for pid, _ in storage._engines)
     storage.dispose()
     assert not storage._engines
+
+
+def test_a_batch_of_partition_materializations_is_stored_as_one_by_one_would_be(home: Path) -> None:
+    """A range output's per-partition materializations arrive as a batch (batching is on by default here): the
+    run's log, the cross-run index, each partition's record and the asset's latest all hold them."""
+    from dagster._core.events import DagsterEvent, DagsterEventBatchMetadata, StepMaterializationData
+    from dagster._core.events.log import EventLogEntry
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert instance._get_event_batch_size() > 0
+        run = instance.create_run_for_job(dg.GraphDefinition("noop", node_defs=[]).to_job(), run_id=None)
+        keys = [f"2026-01-{d:02d}|basketball_nba" for d in range(1, 11)]
+        for i, key in enumerate(keys):
+            event = DagsterEvent("ASSET_MATERIALIZATION", "noop", event_specific_data=StepMaterializationData(
+                dg.AssetMaterialization("odds", partition=key, metadata={"rows": i}, tags={"dagster/data_version": f"v{i}"})))
+            instance.handle_new_event(EventLogEntry(None, 10, "", run.run_id, float(i), dagster_event=event,
+                                                    job_name="noop"),
+                                      batch_metadata=DagsterEventBatchMetadata("b1", i == len(keys) - 1))
+            if i < len(keys) - 1:  # held until the batch ends
+                assert not instance.fetch_materializations(dg.AssetKey("odds"), limit=20).records
+        records = instance.fetch_materializations(dg.AssetKey("odds"), limit=20).records
+        assert sorted(r.partition_key for r in records) == keys
+        assert {r.asset_materialization.metadata["rows"].value for r in records} == set(range(10))
+        latest = instance.get_latest_materialization_event(dg.AssetKey("odds"))
+        assert latest.dagster_event.partition == keys[-1]
+        logged = [e for e in instance.all_logs(run.run_id) if e.dagster_event_type is not None
+                  and e.dagster_event_type.value == "ASSET_MATERIALIZATION"]
+        assert len(logged) == len(keys)
+        by_tag = instance.get_event_tags_for_asset(dg.AssetKey("odds"), filter_tags={"dagster/data_version": "v3"})
+        assert by_tag
+    theirs = SqliteEventLogStorage(str(home / "history" / "runs"))  # Dagster's own reader sees the same
+    assert len(theirs.fetch_materializations(dg.AssetKey("odds"), limit=20).records) == len(keys)
