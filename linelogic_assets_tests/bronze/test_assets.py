@@ -203,3 +203,23 @@ def test_windows_on_time_warns_of_the_windows_a_tracked_slate_bought_late(tmp_pa
     assert late.metadata["late_T-6h"].value == 4 and late.metadata["late_T-60m"].value == 2
     assert "T-60m: 2 late" in late.description
     assert checks["calls_complete"].passed, "late is not lost: every target is held"
+
+
+def test_a_snapshot_a_killed_run_paid_for_and_stored_but_never_indexed_is_reused_not_bought_again(
+        tmp_path, lake_root, instance) -> None:
+    """The kill window between storing a paid response and writing its checkpoint: the re-run's plan counts the
+    responses the killed run's manifest (left in progress) holds, so none of them is paid for again."""
+    config = write_config(tmp_path)
+    assert run_bronze(config, instance).success
+    (first,) = manifests(lake_root, "oddsapi", "historical_odds")
+    paid = [e for e in first["responses"] if e.get("file")]
+    assert paid
+    for cp in (lake_root / "checkpoints" / "oddsapi").rglob("*.json"):
+        cp.unlink()  # as if the run died right after storing each response, before indexing it
+    path = next(lake_root.glob(f"bronze/provider=oddsapi/*/*/run_id={first['run_id']}/endpoint=historical_odds/"
+                               "manifest.json"))
+    path.write_text(json.dumps({**first, "status": "in_progress", "completed_at": None}))
+    second = run_bronze(config, instance)
+    assert second.success
+    _, again = manifests(lake_root, "oddsapi", "historical_odds")
+    assert again["totals"]["cost"] == 0, "a stored paid response is never bought twice"
