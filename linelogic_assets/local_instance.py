@@ -55,8 +55,10 @@ KEPT_ENGINES = 16  # the index plus the run shards in use: a webserver reading m
 class KeptConnectionEventLogStorage(SqliteEventLogStorage):
     """Dagster's run-sharded SQLite event log, each database's connection kept open for the process."""
 
-    _engines: OrderedDict[tuple[int, str], Engine] | None = None
-    _tables: set[str] | None = None
+    def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
+        self._engines: OrderedDict[tuple[int, str], Engine] = OrderedDict()  # set first: Dagster's init connects
+        self._tables: set[str] = set()  # tables known to exist
+        super().__init__(base_dir, inst_data=inst_data)
 
     @classmethod
     def from_config_value(cls, inst_data: ConfigurableClassData | None, config_value: Mapping
@@ -65,8 +67,6 @@ class KeptConnectionEventLogStorage(SqliteEventLogStorage):
 
     def _engine(self, shard: str) -> Engine:
         """This process's engine for one database file (made on first use; the oldest is closed past the cap)."""
-        if self._engines is None:
-            self._engines = OrderedDict()
         key = (os.getpid(), shard)
         engine = self._engines.get(key)
         if engine is None:
@@ -113,8 +113,6 @@ class KeptConnectionEventLogStorage(SqliteEventLogStorage):
     def has_table(self, table_name: str) -> bool:
         """Dagster asks before every check result whether the index has the asset-check tables (a new engine
         each time); a table once there stays there."""
-        if self._tables is None:
-            self._tables = set()
         if table_name not in self._tables and super().has_table(table_name):
             self._tables.add(table_name)
         return table_name in self._tables
@@ -128,9 +126,9 @@ class KeptConnectionEventLogStorage(SqliteEventLogStorage):
 
     def dispose(self) -> None:
         super().dispose()
-        for engine in (self._engines or {}).values():
+        for engine in self._engines.values():
             engine.dispose()
-        self._engines = OrderedDict()
+        self._engines.clear()
 
 
 class WalAwareWatchdog(SqliteEventLogStorageWatchdog):

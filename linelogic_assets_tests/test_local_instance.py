@@ -1,6 +1,7 @@
 """The embedded default instance (the project's dagster.yaml): its kept-connection event log stores and reads
 what Dagster's does, across processes, and a run's watchers (the UI's live log) still see each event."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -105,7 +106,7 @@ def test_engines_are_bounded_and_belong_to_their_process(tmp_path: Path) -> None
     for n in range(KEPT_ENGINES + 5):
         storage.get_logs_for_run(f"run-{n}")  # each run shard opened once
     assert len(storage._engines) == KEPT_ENGINES
-    assert all(pid == __import__("os").getpid() for pid, _ in storage._engines)
+    assert all(pid == os.getpid() for pid, _ in storage._engines)
     storage.dispose()
     assert not storage._engines
 
@@ -122,7 +123,8 @@ def test_a_batch_of_partition_materializations_is_stored_as_one_by_one_would_be(
         keys = [f"2026-01-{d:02d}|basketball_nba" for d in range(1, 11)]
         for i, key in enumerate(keys):
             event = DagsterEvent("ASSET_MATERIALIZATION", "noop", event_specific_data=StepMaterializationData(
-                dg.AssetMaterialization("odds", partition=key, metadata={"rows": i}, tags={"dagster/data_version": f"v{i}"})))
+                dg.AssetMaterialization("odds", partition=key, metadata={"rows": i},
+                                        tags={"dagster/data_version": f"v{i}"})))
             instance.handle_new_event(EventLogEntry(None, 10, "", run.run_id, float(i), dagster_event=event,
                                                     job_name="noop"),
                                       batch_metadata=DagsterEventBatchMetadata("b1", i == len(keys) - 1))

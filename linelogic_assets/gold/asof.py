@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from linelogic_assets.bronze.planning import CLOSE_EPSILON
+from linelogic_assets.gold.keys import key_codes
 from linelogic_assets.timeutil import micros, require_aware
 
 MARKET_KEY = ["canonical_event_id", "bookmaker", "market"]
@@ -95,7 +96,7 @@ def quotes_asof(odds: pd.DataFrame, points: pd.DataFrame, *, max_age: timedelta 
     if odds.empty or points.empty:
         return pd.DataFrame(columns=out_cols)
     # one integer per book × market of an event: the joins below then match on a number, not on three strings
-    odds = odds.assign(_market=_codes(odds[MARKET_KEY]))
+    odds = odds.assign(_market=key_codes([odds], MARKET_KEY)[0])
     snaps = odds[["_market", "snapshot_time_utc"]].drop_duplicates()
     points = points.assign(asof_time_utc=points["asof_time_utc"].astype(snaps["snapshot_time_utc"].dtype))
     markets = odds[["canonical_event_id", "_market"]].drop_duplicates("_market")
@@ -110,17 +111,6 @@ def quotes_asof(odds: pd.DataFrame, points: pd.DataFrame, *, max_age: timedelta 
     rows = found.merge(odds.drop(columns=[c for c in (*carried, "canonical_event_id") if c in odds.columns]),
                        on=["_market", "snapshot_time_utc"])
     return rows[out_cols].reset_index(drop=True)
-
-
-def _codes(keys: pd.DataFrame) -> np.ndarray:
-    """A code per distinct row of `keys` (a missing value is a value of its own, as a merge on them treats it)."""
-    return keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
-
-
-def sorted_codes(keys: pd.DataFrame) -> np.ndarray:
-    """`_codes` numbered in the rows' sort order (missing last, as `sort_values` puts them): sorting by the
-    code sorts as by the columns themselves."""
-    return keys.groupby(list(keys.columns), sort=True, dropna=False).ngroup().to_numpy()
 
 
 def prices_asof(cells: pd.DataFrame, prices: pd.DataFrame, sources: tuple[str, ...], max_age: timedelta,

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from linelogic_assets.config import GoldSettings
-from linelogic_assets.gold.asof import quotes_asof, snapshot_points, sorted_codes
+from linelogic_assets.gold.asof import quotes_asof, snapshot_points
+from linelogic_assets.gold.keys import key_codes, sorted_codes
 from linelogic_assets.gold.schemas import GOLD_SCHEMAS
 from linelogic_assets.odds_math import METHODS, devig_groups
 from linelogic_assets.registry.books import SHARP_BOOKS, is_exchange
@@ -126,8 +127,7 @@ def consensus(lines: pd.DataFrame) -> pd.DataFrame:
     if lines.empty:  # a slate with no quote yet: every column, no row
         return pd.DataFrame(columns=GOLD_SCHEMAS["consensus_lines"].names)
     # one integer per consensus row (in order of appearance): the aggregations group on it, not on six columns
-    cell = lines.groupby(key, sort=False, dropna=False).ngroup().to_numpy()
-    lines = lines.assign(_cell=cell)
+    lines = lines.assign(_cell=key_codes([lines], key)[0])
     g = lines.groupby("_cell", sort=False)
     out = pd.DataFrame({
         "n_books": g["bookmaker"].nunique(),

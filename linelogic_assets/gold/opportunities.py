@@ -39,6 +39,7 @@ import pandas as pd
 
 from linelogic_assets.config import GoldSettings
 from linelogic_assets.gold.consensus import line_key
+from linelogic_assets.gold.keys import key_codes
 from linelogic_assets.gold.schemas import GOLD_SCHEMAS, GOLD_SORT_KEYS
 from linelogic_assets.registry.books import SHARP_BOOKS
 
@@ -122,20 +123,10 @@ def eligible_quotes(lines: pd.DataFrame, settings: GoldSettings, *, at_commence:
     return q
 
 
-def _codes(frames: list[pd.DataFrame], cols: list[str]) -> list[np.ndarray]:
-    """Dense int64 codes of the `cols` tuple, the same tuple getting the same code in every frame."""
-    sizes = np.cumsum([0, *(len(f) for f in frames)])
-    key = np.zeros(sizes[-1], dtype=np.int64)
-    for c in cols:
-        col, uniques = pd.factorize(pd.concat([f[c] for f in frames], ignore_index=True), use_na_sentinel=False)
-        key, _ = pd.factorize(key * max(len(uniques), 1) + col)  # re-densified, so it never overflows
-    return [key[a:b] for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
-
-
 def arbitrage_legs(q: pd.DataFrame, settings: GoldSettings) -> pd.DataFrame:
     """One row per leg of every arbitrage among eligible quotes (`eligible_quotes`), with its stake split."""
     # group = event × as-of point × market × line; h2h lines are NaN, which factorize keeps as one code
-    (gid,) = _codes([q], [*POINT_KEY, "market", "line"])
+    (gid,) = key_codes([q], [*POINT_KEY, "market", "line"])
     ng = int(gid.max()) + 1
     pos = q["_pos"].to_numpy(np.int64)
     price = q["price"].to_numpy(float)
@@ -192,7 +183,7 @@ def reference_fair(q: pd.DataFrame, cons: pd.DataFrame) -> pd.DataFrame:
     if n == 0 or cons.empty or any(c not in cons.columns for c in [*CELL_KEY, *need]):
         return pd.DataFrame({"fair_prob": np.full(n, np.nan), "fair_source": np.full(n, None, dtype=object),
                              "books_compared": np.zeros(n, dtype=np.int64), "own_sharp": np.zeros(n, dtype=bool)})
-    cell_q, cell_c = _codes([q, cons], CELL_KEY)
+    cell_q, cell_c = key_codes([q, cons], CELL_KEY)
     n_cells = int(max(cell_q.max(), cell_c.max())) + 1
     cons_row = np.full(n_cells, -1, dtype=np.int64)
     cons_row[cell_c[::-1]] = np.arange(len(cell_c) - 1, -1, -1)  # the cell's (first) consensus row

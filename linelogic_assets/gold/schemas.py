@@ -93,22 +93,24 @@ _DEVIG = {
     "shin": "Shin devig (insider-share model)",
     "odds_ratio": "odds-ratio devig (Cheung)",
 }
-# what each gold table's columns mean, shown in the Dagster UI's column schema (every gold table has an entry)
-GOLD_DESCRIPTIONS: dict[str, dict[str, str]] = {
+_SHARED = {  # columns that mean the same in every gold table that has them
+    "canonical_event_id": "canonical event",
+    "sport": "sport key",
+    "slate_date": "league-local slate date of the game",
+    "market": "h2h, spreads or totals",
+    "commence_time_utc": "scheduled start",
+    "selection": "home, away, draw (h2h), over or under",
+    "bucket": "as-of bucket (OPEN, T-6h, T-60m, T-15m, CLOSE)",
+    "asof_time_utc": "commence + bucket offset (OPEN: the first pregame snapshot); nothing later is read",
+    "implied_prob": "1 / price (vig included)",
+}
+# what each table's own columns mean (a table's entry wins over the shared one)
+_OWN: dict[str, dict[str, str]] = {
     "book_lines": {
-        "canonical_event_id": "canonical event",
-        "sport": "sport key",
-        "slate_date": "league-local slate date of the game",
-        "bucket": "as-of bucket (OPEN, T-6h, T-60m, T-15m, CLOSE)",
-        "asof_time_utc": "commence + bucket offset (OPEN: the first pregame snapshot); nothing later is read",
-        "commence_time_utc": "scheduled start",
         "bookmaker": "bookmaker key (sportsbook or exchange)",
-        "market": "h2h, spreads or totals",
-        "selection": "home, away, draw (h2h), over or under",
         "point": "the book's main line (spreads: home -3.5 = home gives 3.5, away +3.5; totals: the total); "
                  "null for h2h",
         "price": "decimal odds of the book's last pregame snapshot at or before the as-of time",
-        "implied_prob": "1 / price (vig included)",
         "overround": "booksum - 1 of the book's market (its margin; can be < 0 on an exchange); null if "
                      "incomplete",
         **{f"fair_prob_{m}": f"fair probability by {_DEVIG[m]}; "
@@ -124,14 +126,6 @@ GOLD_DESCRIPTIONS: dict[str, dict[str, str]] = {
                    "median",
     },
     "consensus_lines": {
-        "canonical_event_id": "canonical event",
-        "sport": "sport key",
-        "slate_date": "league-local slate date of the game",
-        "bucket": "as-of bucket (OPEN, T-6h, T-60m, T-15m, CLOSE)",
-        "asof_time_utc": "commence + bucket offset (OPEN: the first pregame snapshot); nothing later is read",
-        "commence_time_utc": "scheduled start",
-        "market": "h2h, spreads or totals",
-        "selection": "home, away, draw (h2h), over or under",
         "n_books": "books quoting the selection at the as-of time (complete market or not)",
         "price_mean": "mean decimal price across the books",
         "price_median": "median decimal price across the books",
@@ -160,12 +154,6 @@ GOLD_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "latest_snapshot_utc": "latest snapshot time among the books' quotes (never after the as-of time)",
     },
     "odds_movement_features": {
-        "canonical_event_id": "canonical event",
-        "sport": "sport key",
-        "slate_date": "league-local slate date of the game",
-        "commence_time_utc": "scheduled start",
-        "market": "h2h, spreads or totals",
-        "selection": "home, away, draw (h2h), over or under",
         "bookmaker": "the book, or consensus: the consensus path (median price and point, mean fair_prob)",
         "n_obs": "pregame observations (the book's own snapshots; consensus: every snapshot time)",
         "open_time_utc": "time of the first pregame observation",
@@ -200,13 +188,8 @@ GOLD_DESCRIPTIONS: dict[str, dict[str, str]] = {
                          "(false if either is flat)",
     },
     "pregame_training_rows": {
-        "canonical_event_id": "canonical event",
-        "sport": "sport key",
-        "slate_date": "league-local slate date of the game",
         "season": "the event's season",
-        "bucket": "as-of bucket (OPEN, T-6h, T-60m, T-15m, CLOSE)",
         "asof_time_utc": "the bucket's as-of time; every feature uses only data available then",
-        "commence_time_utc": "scheduled start",
         "home_team_id": "canonical home team",
         "away_team_id": "canonical away team",
         "status": "event status when built (scheduled, live, final, postponed, cancelled); not a feature",
@@ -254,17 +237,11 @@ GOLD_DESCRIPTIONS: dict[str, dict[str, str]] = {
                                     "team's form",
     },
     "clv_evaluation": {
-        "canonical_event_id": "canonical event",
-        "sport": "sport key",
-        "slate_date": "league-local slate date of the game",
         "bucket": "as-of bucket of the evaluated quote (OPEN, T-6h, T-60m, T-15m, CLOSE)",
         "asof_time_utc": "the bucket's as-of time",
         "bookmaker": "the book whose quote is evaluated",
-        "market": "h2h, spreads or totals",
-        "selection": "home, away, draw (h2h), over or under",
         "point": "the quote's line (spreads: home -3.5 = home gives 3.5; totals: the total); null for h2h",
         "price": "the quote's decimal odds at the bucket",
-        "implied_prob": "1 / price (vig included)",
         "fair_prob": "the book's own devigged fair probability at the bucket (gold.fair_method); null if "
                      "incomplete",
         "close_source": "sharp (devigged pinnacle/circasports at CLOSE) when one had a complete market, "
@@ -280,15 +257,10 @@ GOLD_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "beat_close": "clv_pct > 0 at the closing point, else clv_points > 0; null when neither is defined",
     },
     "market_opportunities": {
-        "canonical_event_id": "canonical event",
-        "sport": "sport key",
-        "slate_date": "league-local slate date of the game",
         "snapshot_time_utc": "the as-of point, a pregame snapshot time of the event (not the quote's own)",
         "minutes_to_commence": "minutes from the as-of point to the scheduled start",
-        "market": "h2h, spreads or totals",
         "kind": "arbitrage (one row per leg) or ev (a +EV quote)",
         "line": "the line: spreads the home point (away +5.5 is line -5.5), totals the total; null for h2h",
-        "selection": "home, away, draw (h2h), over or under",
         "point": "the quote's own point (spreads: home -3.5 = home gives 3.5); null for h2h",
         "bookmaker": "the book or prediction-market venue quoting the price",
         "price": "decimal odds; a venue's are its taker odds at the best ask, fee included",
@@ -300,13 +272,7 @@ GOLD_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "books_compared": "arbitrage: books quoting that line; ev: books in the consensus cell (n_books)",
     },
     "venue_divergence": {
-        "canonical_event_id": "canonical event",
-        "sport": "sport key",
-        "slate_date": "league-local slate date of the game",
-        "bucket": "as-of bucket (OPEN, T-6h, T-60m, T-15m, CLOSE)",
         "asof_time_utc": "the bucket's as-of time; nothing later is read",
-        "commence_time_utc": "scheduled start",
-        "market": "h2h, spreads or totals",
         "selection": "home, away, over or under",
         "point": "the token's line on the sportsbook convention (home -1.5 = home gives 1.5); null for h2h",
         "venue": "prediction-market venue",
@@ -326,6 +292,11 @@ GOLD_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "divergence": "venue_prob - fair_prob",
     },
 }
+
+# what each gold table's columns mean, shown in the Dagster UI's column schema (every gold table has an entry)
+GOLD_DESCRIPTIONS: dict[str, dict[str, str | None]] = {
+    table: {c: own[c] if c in own else _SHARED.get(c) for c in GOLD_SCHEMAS[table].names}
+    for table, own in _OWN.items()}
 
 GOLD_SORT_KEYS: dict[str, list[str]] = {
     "book_lines": ["canonical_event_id", "asof_time_utc", "bucket", "market", "bookmaker", "selection"],

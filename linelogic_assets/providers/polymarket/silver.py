@@ -253,7 +253,8 @@ def column_schema(table: str) -> dg.TableSchema:
                                    for f in SCHEMAS[table]])
 
 
-@dg.asset(name="prediction_market", **_part, metadata={"dagster/column_schema": column_schema("prediction_market")}, deps=[polymarket_events], ins={"event": dg.AssetIn("event")},
+@dg.asset(name="prediction_market", **_part, metadata={"dagster/column_schema": column_schema("prediction_market")},
+          deps=[polymarket_events], ins={"event": dg.AssetIn("event")},
           check_specs=framework.specs("prediction_market", CHECKS),
           description="Prediction-market game markets → canonical events: market type, line on the sportsbook "
           "convention and token id per canonical selection.")
@@ -268,7 +269,8 @@ def prediction_market(context: dg.AssetExecutionContext, lake: LakeResource, eve
             markets = build_markets(lake.bronze(), league, slate.day, slice_of(event, slate),
                                     lake.team_index(league.sport_key), quarantine, lake.config.polymarket.fee_rate)
             write_quarantine(lake.root, quarantine, slate.day)
-            meta = {**row_counts(markets), "quarantined": len(quarantine.records), "markets": int(markets["provider_market_id"].nunique()),
+            meta = {**row_counts(markets), "quarantined": len(quarantine.records),
+                    "markets": int(markets["provider_market_id"].nunique()),
                     "events": int(markets["canonical_event_id"].nunique())}
             out[str(slate.key)] = SlateBuild({"prediction_market": markets}, {"prediction_market": meta}, evaluations(
                 "prediction_market", {"markets": markets, "quarantine": quarantine}, CHECKS, slate.key))
@@ -278,7 +280,8 @@ def prediction_market(context: dg.AssetExecutionContext, lake: LakeResource, eve
         lake.root, "prediction_market", s.sport, s.day, b.frames["prediction_market"]))
 
 
-@dg.asset(name="prediction_price", **_part, metadata={"dagster/column_schema": column_schema("prediction_price")}, deps=[polymarket_prices_history, polymarket_books],
+@dg.asset(name="prediction_price", **_part, metadata={"dagster/column_schema": column_schema("prediction_price")},
+          deps=[polymarket_prices_history, polymarket_books],
           ins={"prediction_market": dg.AssetIn("prediction_market")},
           check_specs=framework.specs("prediction_price", CHECKS),
           description="Prediction-market prices: token × time → price and size, from price histories and book "
@@ -296,7 +299,8 @@ def prediction_price(context: dg.AssetExecutionContext, lake: LakeResource, cloc
             quarantine = Quarantine(slate.sport, "prediction_price")
             prices = build_prices(lake.bronze(), slate.sport, slate.day, set(markets["token_id"]), quarantine)
             write_quarantine(lake.root, quarantine, slate.day)
-            meta = {**row_counts(prices), "quarantined": len(quarantine.records), "tokens": int(prices["token_id"].nunique())}
+            meta = {**row_counts(prices), "quarantined": len(quarantine.records),
+                    "tokens": int(prices["token_id"].nunique())}
             due = due_tokens(lake.bronze(), league_for(slate.sport), slate.day, now,
                              lake.config.polymarket.retention_days)
             out[str(slate.key)] = SlateBuild({"prediction_price": prices}, {"prediction_price": meta}, evaluations(
